@@ -1,0 +1,34 @@
+"""Limits and feature settings, in one place so the CLI, the app and the tests agree.
+
+    >>> from fitscore_core.config import LIMITS, FEATURES
+    >>> LIMITS.max_duration_s, FEATURES.n_frames
+    (120.0, 150)
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the pipeline accepts; anything beyond is refused with a clear message."""
+
+    max_file_mb: float = 500.0          # video or zip on disk
+    max_duration_s: float = 120.0       # longer clips: trim before uploading
+    max_resolution: tuple[int, int] = (3840, 2160)  # long side, short side (4K)
+    pose_max_side: int = 640            # frames are downscaled to this long side before pose
+    max_zip_uncompressed_mb: float = 200.0  # a keypoint zip may not expand beyond this
+    max_zip_entries: int = 20_000       # ~10 min at 30 fps
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """How a PoseSequence becomes the (30 × N) model tensor; stored in every model card."""
+
+    fps: float = 15.0         # clips are resampled to this rate
+    n_frames: int = 150       # N: 10 s at 15 fps; longer clips are windowed, never cut
+    window_stride: int = 75   # hop between windows of a long clip (half a window)
+    normalization: str = "clip-centre-midhip/median-torso"
+
+
+LIMITS = Limits()
+FEATURES = FeatureSettings()

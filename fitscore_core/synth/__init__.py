@@ -1,0 +1,1 @@
+"""Exercise synthesizer: kinematic people doing gym exercises, a camera, a renderer."""

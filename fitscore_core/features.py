@@ -1,0 +1,144 @@
+"""PoseSequence -> the normalized (30 × T) features and the zero-padded (30 × N) model input.
+
+    >>> from fitscore_core.features import build_features, ROW_LABELS
+    >>> model_input = build_features(seq)                  # doctest: +SKIP
+    >>> model_input.tensor.shape, model_input.mask.shape   # doctest: +SKIP
+    ((1, 30, 150), (1, 150))
+
+Normalization (per clip, so a whole clip filmed further left, or at half the size, gives the
+same numbers, while the person's own movement — a jump, a squat's descent — is kept):
+  centre = median MidHip position over the frames where it was found,
+  scale  = median torso length (Neck to MidHip) over the frames where both were found,
+  value  = (pixel - centre) / scale, with y flipped so that up is positive.
+A joint that was not found (confidence 0) becomes 0, like the padding.
+
+Row order of the 30 rows (the heatmap's y-axis): joint j of MODEL_15 gives rows 2j (x) and
+2j + 1 (y): Nose x, Nose y, Neck x, Neck y, RShoulder x, ... LAnkle x, LAnkle y.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import FEATURES, FeatureSettings
+from .errors import FitScoreError
+from .sequence import PoseSequence
+from .skeletons import MODEL_15, MODEL_JOINTS
+
+NECK, MIDHIP = 1, 8
+ROW_LABELS = tuple(f"{joint} {axis}" for joint in MODEL_15.joints for axis in ("x", "y"))
+
+
+@dataclass(frozen=True)
+class ClipFeatures:
+    """Normalized model joints of a whole clip, before padding.
+
+    values: (30, T) float32 rows in ROW_LABELS order; found: (15, T) bool per joint.
+    centre (x, y pixels) and scale (pixels per torso length) undo the normalization.
+    """
+
+    values: np.ndarray
+    found: np.ndarray
+    fps: float
+    centre: tuple[float, float]
+    scale: float
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[1])
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """What both networks read: windows of N frames with a mask of the real ones.
+
+    tensor: (W, 30, N) float32, zero where padded; mask: (W, N) bool, True on real frames;
+    starts: (W,) first frame of each window in the resampled clip. A clip of at most N frames
+    is one window; a longer one is cut into overlapping windows that together cover it all.
+    """
+
+    tensor: np.ndarray
+    mask: np.ndarray
+    starts: np.ndarray
+    fps: float
+    n_frames: int  # length of the resampled clip
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.mask.sum(axis=1)
+
+
+def _median_point(points: np.ndarray, found: np.ndarray, what: str) -> np.ndarray:
+    if not found.any():
+        raise FitScoreError(f"The {what} was never found, so the clip cannot be normalized.")
+    return np.median(points[found], axis=0)
+
+
+def normalize(seq: PoseSequence) -> ClipFeatures:
+    """Centre on the clip's median MidHip, divide by its median torso length, keep 15 joints."""
+    kps = seq.keypoints
+    found = kps[:, :, 2] > 0
+    centre = _median_point(kps[:, MIDHIP, :2], found[:, MIDHIP], "hip centre (MidHip)")
+    torso_found = found[:, NECK] & found[:, MIDHIP]
+    torso = np.linalg.norm(kps[:, NECK, :2] - kps[:, MIDHIP, :2], axis=1)
+    scale = float(_median_point(torso, torso_found & (torso > 0), "torso (neck and hips)"))
+    xy = (kps[:, MODEL_JOINTS, :2] - centre) / scale * np.array([1.0, -1.0])
+    model_found = found[:, MODEL_JOINTS]
+    xy[~model_found] = 0.0
+    values = xy.reshape(len(kps), 30).T.astype(np.float32)
+    return ClipFeatures(values, model_found.T, seq.fps, (float(centre[0]), float(centre[1])),
+                        scale)
+
+
+def resample(features: ClipFeatures, fps: float) -> ClipFeatures:
+    """Linear interpolation in time to `fps`; a joint counts as found at a new frame only if
+    it was found at both original frames around it."""
+    if features.n_frames == 0 or abs(features.fps - fps) < 1e-6:
+        return features
+    duration = features.n_frames / features.fps
+    n_out = max(1, round(duration * fps))
+    t = np.minimum(np.arange(n_out) / fps * features.fps, features.n_frames - 1)
+    lo = np.floor(t).astype(int)
+    hi = np.minimum(lo + 1, features.n_frames - 1)
+    w = (t - lo).astype(np.float32)
+    values = features.values[:, lo] * (1 - w) + features.values[:, hi] * w
+    found = features.found[:, lo] & (features.found[:, hi] | (w == 0))
+    values *= np.repeat(found, 2, axis=0)
+    return ClipFeatures(values.astype(np.float32), found, fps, features.centre, features.scale)
+
+
+def window_starts(length: int, n: int, stride: int) -> np.ndarray:
+    """First frames of windows of n frames that cover [0, length); the last one is aligned to
+    the clip's end so nothing is cut."""
+    if length <= n:
+        return np.array([0])
+    starts = list(range(0, length - n + 1, stride))
+    if starts[-1] != length - n:
+        starts.append(length - n)
+    return np.array(starts)
+
+
+def pad_or_window(values: np.ndarray, n: int, stride: int) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """(30, T) -> tensor (W, 30, N) zero-padded, mask (W, N), starts (W,)."""
+    length = values.shape[1]
+    starts = window_starts(length, n, stride)
+    tensor = np.zeros((len(starts), values.shape[0], n), np.float32)
+    mask = np.zeros((len(starts), n), bool)
+    for w, s in enumerate(starts):
+        chunk = values[:, s:s + n]
+        tensor[w, :, :chunk.shape[1]] = chunk
+        mask[w, :chunk.shape[1]] = True
+    return tensor, mask, starts
+
+
+def to_model_input(features: ClipFeatures, settings: FeatureSettings = FEATURES) -> ModelInput:
+    resampled = resample(features, settings.fps)
+    tensor, mask, starts = pad_or_window(resampled.values, settings.n_frames,
+                                         settings.window_stride)
+    return ModelInput(tensor, mask, starts, settings.fps, resampled.n_frames)
+
+
+def build_features(seq: PoseSequence, settings: FeatureSettings = FEATURES) -> ModelInput:
+    """A cleaned PoseSequence -> the padded model input (normalize, resample, pad/window)."""
+    return to_model_input(normalize(seq), settings)

@@ -1,0 +1,46 @@
+"""One entry point for every kind of INPUT: a video file, an OpenPose JSON folder, or a .zip.
+
+    >>> from fitscore_core.inputs import load_sequence
+    >>> seq = load_sequence("sample_videos/squat_good.mp4")   # doctest: +SKIP
+"""
+
+from pathlib import Path
+from typing import Callable
+
+from .cleaning import clean
+from .errors import FitScoreError
+from .sequence import MultiPoseFrames, PoseSequence
+
+Progress = Callable[[int, int], None]
+
+
+def input_kind(path: str | Path) -> str:
+    """'openpose-folder', 'openpose-zip' or 'video'; a missing path is the user's error."""
+    path = Path(path)
+    if not path.exists():
+        raise FitScoreError(f"{path} does not exist.")
+    if path.is_dir():
+        return "openpose-folder"
+    if path.suffix.lower() == ".zip":
+        return "openpose-zip"
+    return "video"
+
+
+def load_poses(path: str | Path, backend=None, fps: float | None = None,
+               progress: Progress | None = None) -> MultiPoseFrames:
+    """Everyone found in every frame: pose estimation for a video, import for OpenPose JSON.
+
+    `fps` overrides the frame rate of OpenPose JSON (which does not record it); `backend`
+    defaults to MediaPipe for videos.
+    """
+    if input_kind(path) == "video":
+        from .pose import extract_poses  # mediapipe is only imported when a video needs it
+        return extract_poses(path, backend=backend, progress=progress)
+    from .openpose_json import read_openpose
+    return read_openpose(path, fps=fps)
+
+
+def load_sequence(path: str | Path, backend=None, fps: float | None = None,
+                  progress: Progress | None = None, smoothing: bool = True) -> PoseSequence:
+    """INPUT -> the main person's cleaned BODY_25 PoseSequence."""
+    return clean(load_poses(path, backend, fps, progress), smoothing=smoothing)

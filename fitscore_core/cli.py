@@ -52,6 +52,7 @@ def cmd_info(args) -> None:
     print(f"frames:    {frames.n_frames} ({frames.n_frames / frames.fps:.2f} s at "
           f"{frames.fps:g} fps)")
     print(f"size:      {size}")
+    print(f"layout:    {frames.layout or 'nobody found'} (fps from {frames.fps_source})")
     print(f"people:    {min(counts)}–{max(counts)} per frame, "
           f"nobody in {counts.count(0)} frame(s)")
 

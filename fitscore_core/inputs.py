@@ -43,4 +43,9 @@ def load_poses(path: str | Path, backend=None, fps: float | None = None,
 def load_sequence(path: str | Path, backend=None, fps: float | None = None,
                   progress: Progress | None = None, smoothing: bool = True) -> PoseSequence:
     """INPUT -> the main person's cleaned BODY_25 PoseSequence."""
-    return clean(load_poses(path, backend, fps, progress), smoothing=smoothing)
+    frames = load_poses(path, backend, fps, progress)
+    seq = clean(frames, smoothing=smoothing)
+    if getattr(frames, "fps_is_default", False):
+        seq = seq.with_keypoints(seq.keypoints, f"the keypoint files do not record a frame "
+                                 f"rate: assumed {frames.fps:g} fps (set it with --fps)")
+    return seq

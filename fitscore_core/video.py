@@ -1,0 +1,220 @@
+"""Video decoding: check a clip before any work, then hand out its frames (optionally smaller).
+
+    >>> from fitscore_core.demo_clip import write_demo_clip
+    >>> from fitscore_core.video import probe_video, iter_frames
+    >>> _ = write_demo_clip("/tmp/demo.mp4", width=1280, height=720, n_frames=10)
+    >>> info = probe_video("/tmp/demo.mp4")
+    >>> (info.width, info.height, info.fps, info.frame_count)
+    (1280, 720, 30.0, 10)
+    >>> index, frame, scale = next(iter_frames("/tmp/demo.mp4", max_side=640))
+    >>> frame.shape, scale
+    ((360, 640, 3), 0.5)
+
+Why a probe first: a trainer should hear "this file is 185 s long, trim it" or "this is not a
+video" at once, in words, not a codec traceback half-way through pose extraction. Every
+refusal is a FitScoreError naming the file.
+
+Rotation metadata (phone videos filmed upright) is applied while decoding, so width and
+height here are those of the frames actually returned, rotation already applied.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fitscore_core.config import LIMITS, Limits
+from fitscore_core.errors import FitScoreError
+
+MIN_READ_FRACTION = 0.9  # fewer frames than this share of the header's count: truncated
+MAX_FPS = 1000.0         # a header frame rate beyond this is garbage, not a real camera
+
+_FORMATS = "MP4, MOV, AVI, MKV or WebM"
+_QUICKTIME_ATOMS = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+_IMAGE_SIGNATURES = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"),
+                     (b"BM", "BMP"))
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the probe learnt about a clip; width/height are after rotation (as decoded)."""
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    rotation: int   # degrees from the file's orientation metadata, already applied by decoding
+    codec: str      # fourcc as OpenCV reports it, e.g. "avc1", "FMP4" (mp4v), "MJPG"
+    file_mb: float
+
+
+def container_kind(head: bytes) -> str | None:
+    """Name of the video container the first bytes announce, or None if not a known one."""
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return "MP4/MOV"
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "AVI"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "MKV/WebM"
+    return None
+
+
+def image_kind(head: bytes) -> str | None:
+    """Name of the still-image format the first bytes announce, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for sig, name in _IMAGE_SIGNATURES if head.startswith(sig)), None)
+
+
+def downscale(frame: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
+    """Shrink frame so its long side is at most max_side; returns (frame, scale applied).
+
+    INTER_AREA averages the pixels it merges, so small details (wrists) survive the shrink.
+    A point (x, y) in the result is (x / scale, y / scale) in the original.
+    """
+    h, w = frame.shape[:2]
+    if max_side is None or max(h, w) <= max_side:
+        return frame, 1.0
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _check_file(path: Path, limits: Limits) -> float:
+    """Refuse a missing, empty or oversized file; returns its size in MB."""
+    if not path.is_file():
+        raise FitScoreError(f"The video {path.name} was not found (looked for {path}).")
+    size_mb = path.stat().st_size / 1e6
+    if size_mb == 0:
+        raise FitScoreError(f"{path.name} is empty (0 bytes): the upload or copy did not "
+                            "finish. Export or copy the video again.")
+    if size_mb > limits.max_file_mb:
+        raise FitScoreError(f"{path.name} is {size_mb:.0f} MB; the limit is "
+                            f"{limits.max_file_mb:.0f} MB — trim or compress it first.")
+    return size_mb
+
+
+def _unreadable(name: str, head: bytes) -> FitScoreError:
+    """The error for a file OpenCV cannot decode, worded by what the file claims to be."""
+    kind = container_kind(head)
+    if kind:
+        return FitScoreError(f"{name} looks like an {kind} video but is damaged or truncated: "
+                             "no frame could be decoded. Export or copy it again.")
+    image = image_kind(head)
+    if image:
+        return FitScoreError(f"{name} is a still {image} image, not a video.")
+    return FitScoreError(f"{name} is not a video (expected {_FORMATS}).")
+
+
+def _open_capture(path: Path) -> cv2.VideoCapture:
+    """A capture that applies the file's rotation metadata.
+
+    Why set it: this OpenCV build (4.11, pip wheel) leaves CAP_PROP_ORIENTATION_AUTO off, so
+    a phone clip filmed upright would otherwise come out lying on its side.
+    """
+    cap = cv2.VideoCapture(str(path))
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
+def _count_frames(path: Path, stop_after: int) -> int:
+    """Count decodable frames when the header has no count, stopping early past stop_after."""
+    cap = _open_capture(path)
+    n = 0
+    try:
+        while n <= stop_after and cap.grab():
+            n += 1
+    finally:
+        cap.release()
+    return n
+
+
+def _seconds(s: float) -> str:
+    """185.0 -> "185", 120.033 -> "120.03": short, yet one frame over a limit still shows."""
+    return f"{round(s, 2):g}"
+
+
+def _fourcc(value: float) -> str:
+    code = int(value) if np.isfinite(value) else 0
+    text = "".join(chr((code >> 8 * i) & 0xFF) for i in range(4))
+    return text if text.isprintable() and text.strip() else ""
+
+
+def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
+    """Open path, decode one frame and check it against limits; FitScoreError if refused."""
+    path = Path(path)
+    name = path.name
+    size_mb = _check_file(path, limits)
+    with open(path, "rb") as f:
+        head = f.read(16)
+    cap = _open_capture(path)
+    try:
+        ok, frame = cap.read() if cap.isOpened() else (False, None)
+        if not ok or frame is None:
+            raise _unreadable(name, head)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        header_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        rotation = cap.get(cv2.CAP_PROP_ORIENTATION_META)
+        codec = _fourcc(cap.get(cv2.CAP_PROP_FOURCC))
+    finally:
+        cap.release()
+    if container_kind(head) is None and image_kind(head):
+        raise _unreadable(name, head)
+    if not (np.isfinite(fps) and 0 < fps <= MAX_FPS):
+        raise FitScoreError(f"{name} is damaged: its frame rate cannot be read. "
+                            "Export or copy it again.")
+    frame_count = int(header_count) if np.isfinite(header_count) and header_count > 0 else 0
+    if frame_count == 0:  # some containers (streamed WebM) carry no count: count by decoding
+        frame_count = _count_frames(path, stop_after=int(limits.max_duration_s * fps) + 1)
+    if frame_count < 2 and container_kind(head) is None:
+        raise _unreadable(name, head)
+    duration = frame_count / fps
+    if duration > limits.max_duration_s:
+        raise FitScoreError(f"{name} is {_seconds(duration)} s long; the limit is "
+                            f"{_seconds(limits.max_duration_s)} s — trim it first.")
+    height, width = frame.shape[:2]
+    max_long, max_short = limits.max_resolution
+    if max(width, height) > max_long or min(width, height) > max_short:
+        raise FitScoreError(f"{name} is {width}×{height}; the limit is {max_long}×{max_short} "
+                            "— export it at a lower resolution first.")
+    return VideoInfo(
+        path=str(path), width=width, height=height, fps=float(fps), frame_count=frame_count,
+        duration_s=duration, rotation=int(rotation) % 360 if np.isfinite(rotation) else 0,
+        codec=codec, file_mb=size_mb,
+    )
+
+
+def iter_frames(path: str | Path, max_side: int | None = None
+                ) -> Iterator[tuple[int, np.ndarray, float]]:
+    """Yield (index, frame_bgr, scale) for every frame, shrunk to max_side when larger.
+
+    Raises FitScoreError if decoding stops clearly short of the header's frame count: a
+    half-copied file must not pass for a short clip.
+    """
+    path = Path(path)
+    cap = _open_capture(path)
+    try:
+        if not cap.isOpened():
+            _check_file(path, LIMITS)  # missing or empty: say so rather than "damaged"
+            with open(path, "rb") as f:
+                raise _unreadable(path.name, f.read(16))
+        header_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        expected = int(header_count) if np.isfinite(header_count) and header_count > 0 else 0
+        n = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            small, scale = downscale(frame, max_side)
+            yield n, small, scale
+            n += 1
+        if expected and n < MIN_READ_FRACTION * expected:
+            raise FitScoreError(f"{path.name} is truncated or damaged: only {n} of {expected} "
+                                "frames could be read. Export or copy it again.")
+    finally:
+        cap.release()

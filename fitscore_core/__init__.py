@@ -3,6 +3,12 @@
 Importable without Streamlit; see README.md and ../shared/DESIGN.md for the data flow.
 """
 
-from .errors import FitScoreError
+import os
+
+# FFmpeg (inside OpenCV) prints lines like "moov atom not found" for broken files; the user
+# gets our own clear FitScoreError instead. Read when a capture opens, so set it up front.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from .errors import FitScoreError  # noqa: E402
 
 __all__ = ["FitScoreError"]

@@ -65,8 +65,8 @@ def cmd_extract(args) -> None:
         seq = load_sequence(args.input, progress=bar, smoothing=not args.no_smooth)
     finally:
         bar.close()
-    files = write_openpose(seq, args.out, name=Path(args.input).stem)
-    print(f"wrote {len(files)} OpenPose JSON files to {args.out}")
+    write_openpose(seq, args.out, name=Path(args.input).stem)
+    print(f"wrote {seq.n_frames} OpenPose JSON frame files (+ fitscore_meta.json) to {args.out}")
     for note in seq.notes:
         print(f"note: {note}")
 

@@ -1,0 +1,110 @@
+"""Scoring a clip of any length with one scorer: exercise, score per rep and per clip, faults.
+
+    >>> from fitscore_core.scoring import predict
+    >>> prediction = predict(scorer, clip_features)          # doctest: +SKIP
+    >>> prediction.exercise, prediction.score, len(prediction.reps)  # doctest: +SKIP
+
+The exercise comes from the whole clip (windows of N frames, averaged by their length, so a
+clip longer than N is never cut). Reps are then found in the key joints' motion and each rep
+is scored on its own; the clip score is the mean rep score, and a fault's probability is its
+highest over the reps. A clip without one full rep still gets an answer, flagged
+low-confidence.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .checkpoints import Scorer
+from .errors import FitScoreError
+from .features import ClipFeatures, pad_or_window
+from .reps import segment_reps
+
+MIN_EXERCISE_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """One rep: frames [start, end) of the source clip, and its score."""
+
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ModelPrediction:
+    model: str
+    exercise: str
+    exercise_probs: dict[str, float]
+    score: float
+    faults: dict[str, float]   # the exercise's faults -> probability
+    reps: list[RepResult]
+    low_confidence: bool
+    reasons: tuple[str, ...] = ()
+
+
+def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray, np.ndarray]:
+    """Each (30, L) segment, windowed to N -> per segment: exercise probs, score, fault
+    probs (windows of one segment averaged by length; faults: highest)."""
+    n, stride = scorer.settings.n_frames, scorer.settings.window_stride
+    tensors, masks, owner = [], [], []
+    for k, seg in enumerate(segments):
+        t, m, _ = pad_or_window(seg, n, stride)
+        tensors.append(t)
+        masks.append(m)
+        owner += [k] * len(t)
+    with torch.no_grad():
+        out = scorer.net(torch.from_numpy(np.concatenate(tensors)),
+                         torch.from_numpy(np.concatenate(masks)))
+    probs = torch.softmax(out.exercise_logits, -1).numpy()
+    scores = out.score.numpy()
+    faults = torch.sigmoid(out.fault_logits).numpy()
+    weights = np.concatenate(masks).sum(1).astype(float)
+    owner = np.array(owner)
+    result = [], [], []
+    for k in range(len(segments)):
+        sel = owner == k
+        w = weights[sel] / weights[sel].sum()
+        result[0].append(w @ probs[sel])
+        result[1].append(float(w @ scores[sel]))
+        result[2].append(faults[sel].max(0))
+    return np.array(result[0]), np.array(result[1]), np.array(result[2]), weights
+
+
+def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
+            source_fps: float | None = None) -> ModelPrediction:
+    """features at the scorer's fps; rep frames are reported at `source_fps` (the clip's)."""
+    if abs(features.fps - scorer.settings.fps) > 1e-6:
+        raise ValueError(f"features at {features.fps} fps; the scorer reads "
+                         f"{scorer.settings.fps} fps")
+    if exercise is not None and exercise not in scorer.exercises:
+        raise FitScoreError(f"The {scorer.name} model does not know the exercise {exercise!r}; "
+                            f"it knows: {', '.join(scorer.exercises)}.")
+    if features.n_frames < 2:
+        raise FitScoreError("The clip is too short to score (fewer than 2 frames).")
+    probs, clip_score, clip_faults, _ = run_net(scorer, [features.values])
+    exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
+    chosen = exercise or max(exercise_probs, key=exercise_probs.get)
+    reasons = []
+    if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
+        reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")
+    reps = segment_reps(features.values, features.fps, chosen)
+    to_source = (source_fps or features.fps) / features.fps
+    if reps:
+        _, rep_scores, rep_faults, _ = run_net(scorer, [features.values[:, r.start:r.end]
+                                                        for r in reps])
+        score = float(np.mean(rep_scores))
+        fault_probs = rep_faults.max(0)
+        rep_results = [RepResult(round(r.start * to_source), round(r.end * to_source), float(s))
+                       for r, s in zip(reps, rep_scores)]
+    else:
+        reasons.append("no complete repetition was found")
+        score, fault_probs, rep_results = float(clip_score[0]), clip_faults[0], []
+    prefix = chosen + "."
+    faults = {c[len(prefix):]: float(p) for c, p in zip(scorer.faults, fault_probs)
+              if c.startswith(prefix)}
+    return ModelPrediction(scorer.name, chosen, exercise_probs, score, faults, rep_results,
+                           bool(reasons), tuple(reasons))

@@ -1,0 +1,277 @@
+"""A 3D kinematic person with all 25 BODY_25 joints, driven by joint rotations over time.
+
+    >>> import numpy as np
+    >>> from fitscore_core.synth.body import BodyShape, Pose, forward_kinematics, random_body
+    >>> body = BodyShape(height=1.80)
+    >>> pose = Pose.standing(body, n_frames=4)
+    >>> joints = forward_kinematics(body, pose)           # (T, 25, 3) world metres
+    >>> joints.shape, round(float(joints[0, 14, 1] - joints[0, 21, 1]), 3)  # LAnkle above LHeel
+    ((4, 25, 3), 0.07)
+    >>> 1.5 <= random_body(np.random.default_rng(0)).height <= 1.95
+    True
+
+World frame as in camera.py: metres, y up, ground y = 0, subject faces +z, x = subject's left.
+The tree: pelvis (root, at MidHip) -> lumbar -> thorax -> neck -> head, thorax -> arms,
+pelvis -> legs -> feet. Each segment's rotation is its parent's times a local rotation, or
+an explicit world rotation when a move pins it (a planted foot, a hand on the floor): either
+way every bone keeps its length, so the skeleton stays the same person in every frame.
+Segment lengths follow Drillis & Contini's fractions of stature, scaled per person.
+"""
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from fitscore_core.errors import FitScoreError
+from fitscore_core.skeletons import BODY_25
+from fitscore_core.synth.kinematics import apply, identity
+
+J = {name: i for i, name in enumerate(BODY_25.joints)}
+
+HEIGHT_RANGE = (1.50, 1.95)
+SCALE_RANGE = (0.90, 1.10)
+
+# Rotations a Pose may carry, each with its parent (the pelvis is the root, set by root_rot).
+SEGMENT_PARENT = {
+    "lumbar": "pelvis", "thorax": "lumbar", "neck": "thorax", "head": "neck",
+    "r_upper_arm": "thorax", "r_forearm": "r_upper_arm",
+    "l_upper_arm": "thorax", "l_forearm": "l_upper_arm",
+    "r_thigh": "pelvis", "r_shank": "r_thigh", "r_foot": "r_shank",
+    "l_thigh": "pelvis", "l_shank": "l_thigh", "l_foot": "l_shank",
+    # the shoulder girdle only moves the shoulder point (shrug, protraction); the arm's own
+    # frame hangs from the thorax, so a shrug does not tilt the arms.
+    "r_clavicle": "thorax", "l_clavicle": "thorax",
+}
+
+
+@dataclass(frozen=True)
+class BodyShape:
+    """One synthetic person. Scales are relative to an average adult of the same height.
+
+    leg_scale lengthens thigh and shank; the trunk and head take up the rest of the height,
+    so `height` stays the standing height. flexibility (0 stiff .. 1 very mobile) lets the
+    moves reach deeper squats, lower push-ups and fuller overhead positions.
+    """
+
+    height: float = 1.75
+    arm_scale: float = 1.0
+    leg_scale: float = 1.0
+    shoulder_scale: float = 1.0
+    hip_scale: float = 1.0
+    flexibility: float = 0.5
+
+    def __post_init__(self):
+        lo, hi = HEIGHT_RANGE
+        if not lo <= self.height <= hi:
+            raise FitScoreError(f"body height must be between {lo} and {hi} m, got {self.height}")
+        for f in ("arm_scale", "leg_scale", "shoulder_scale", "hip_scale"):
+            v = getattr(self, f)
+            if not SCALE_RANGE[0] <= v <= SCALE_RANGE[1]:
+                raise FitScoreError(f"body {f} must be between {SCALE_RANGE[0]} and "
+                                    f"{SCALE_RANGE[1]} (±10%), got {v}")
+        if not 0.0 <= self.flexibility <= 1.0:
+            raise FitScoreError(f"body flexibility must be between 0 and 1, got {self.flexibility}")
+
+    @property
+    def segments(self) -> "Segments":
+        return Segments.of(self)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Bone lengths and fixed offsets in metres, derived from a BodyShape."""
+
+    foot_height: float      # ankle centre above the sole
+    heel_back: float        # heel behind the ankle
+    big_toe_fwd: float      # big-toe tip ahead of the ankle
+    small_toe_fwd: float
+    big_toe_in: float       # big toe towards the midline
+    small_toe_out: float    # small toe away from the midline
+    shank: float
+    thigh: float
+    hip_half: float         # MidHip to each hip joint
+    lumbar: float           # MidHip to mid-spine
+    thoracic: float         # mid-spine to Neck
+    shoulder_half: float    # Neck to each shoulder (sideways)
+    shoulder_drop: float    # shoulders sit this far below Neck
+    upper_arm: float
+    forearm: float
+    neck: float             # Neck to the head pivot
+    head_top: float         # head pivot to the crown
+    nose: tuple[float, float, float]   # face points from the head pivot, head frame (left eye: +x)
+    eye: tuple[float, float, float]
+    ear: tuple[float, float, float]
+
+    @staticmethod
+    def of(b: BodyShape) -> "Segments":
+        h = b.height
+        foot_h = 0.039 * h
+        shank, thigh = 0.246 * h * b.leg_scale, 0.245 * h * b.leg_scale
+        up = (h - foot_h - shank - thigh) / (0.470 * h)  # trunk + head share of the height
+        hu = h * up
+        return Segments(
+            foot_height=foot_h, heel_back=0.030 * h, big_toe_fwd=0.120 * h,
+            small_toe_fwd=0.100 * h, big_toe_in=0.010 * h, small_toe_out=0.025 * h,
+            shank=shank, thigh=thigh, hip_half=0.055 * h * b.hip_scale,
+            lumbar=0.120 * hu, thoracic=0.170 * hu,
+            shoulder_half=0.110 * h * b.shoulder_scale, shoulder_drop=0.010 * h,
+            upper_arm=0.186 * h * b.arm_scale, forearm=0.146 * h * b.arm_scale,
+            neck=0.075 * hu, head_top=0.105 * hu,
+            nose=(0.0, 0.020 * hu, 0.060 * hu), eye=(0.018 * hu, 0.040 * hu, 0.050 * hu),
+            ear=(0.043 * hu, 0.025 * hu, 0.0),
+        )
+
+    @property
+    def leg(self) -> float:
+        return self.thigh + self.shank
+
+    @property
+    def arm(self) -> float:
+        return self.upper_arm + self.forearm
+
+    @property
+    def hip_height(self) -> float:
+        """MidHip height standing straight."""
+        return self.foot_height + self.shank + self.thigh
+
+    def foot_points(self, side: int) -> np.ndarray:
+        """(3, 3) heel, big toe, small toe from the ankle in the foot frame; side +1 left, -1 right."""
+        fh = self.foot_height
+        return np.array([[0.0, -fh, -self.heel_back],
+                         [-side * self.big_toe_in, -fh, self.big_toe_fwd],
+                         [side * self.small_toe_out, -fh, self.small_toe_fwd]])
+
+    def face_points(self) -> np.ndarray:
+        """(5, 3) Nose, REye, LEye, REar, LEar from the head pivot in the head frame."""
+        n, e, r = self.nose, self.eye, self.ear
+        return np.array([n, (-e[0], e[1], e[2]), e, (-r[0], r[1], r[2]), r])
+
+
+def random_body(rng: np.random.Generator) -> BodyShape:
+    """A plausible adult: height ~ N(1.72, 0.09) m, proportions within ±10%."""
+
+    def scale(sd: float) -> float:
+        return float(np.clip(rng.normal(1.0, sd), *SCALE_RANGE))
+
+    return BodyShape(
+        height=float(np.clip(rng.normal(1.72, 0.09), *HEIGHT_RANGE)),
+        arm_scale=scale(0.035), leg_scale=scale(0.035),
+        shoulder_scale=scale(0.05), hip_scale=scale(0.05),
+        flexibility=float(rng.beta(2.0, 2.0)),
+    )
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Root placement plus segment rotations over T frames.
+
+    root_pos: (T, 3) MidHip in world metres; root_rot: (T, 3, 3) pelvis frame.
+    local[name]: (T, 3, 3) rotation relative to the parent segment (missing = identity).
+    world[name]: (T, 3, 3) rotation in the world, overriding local (pinned segments).
+    """
+
+    root_pos: np.ndarray
+    root_rot: np.ndarray
+    local: Mapping[str, np.ndarray] = field(default_factory=dict)
+    world: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self):
+        unknown = (set(self.local) | set(self.world)) - set(SEGMENT_PARENT)
+        if unknown:
+            raise ValueError(f"unknown segments {sorted(unknown)}; known: {sorted(SEGMENT_PARENT)}")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.root_pos.shape[0])
+
+    @staticmethod
+    def standing(body: BodyShape, n_frames: int) -> "Pose":
+        """Anatomical standing pose: straight legs, arms hanging, feet under the hips."""
+        seg = body.segments
+        pos = np.tile([0.0, seg.hip_height, 0.0], (n_frames, 1))
+        return Pose(pos, identity(n_frames))
+
+
+class _Chain:
+    """Segment world rotations, resolved lazily from a Pose (parents first)."""
+
+    def __init__(self, pose: Pose):
+        self.pose = pose
+        self.cache: dict[str, np.ndarray] = {"pelvis": pose.root_rot}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.cache:
+            if name in self.pose.world:
+                self.cache[name] = self.pose.world[name]
+            else:
+                parent = self[SEGMENT_PARENT[name]]
+                loc = self.pose.local.get(name)
+                self.cache[name] = parent if loc is None else parent @ loc
+        return self.cache[name]
+
+
+@dataclass(frozen=True)
+class Trunk:
+    """Points of the trunk a move needs before the limbs are solved (all (T, 3))."""
+
+    mid_hip: np.ndarray
+    r_hip: np.ndarray
+    l_hip: np.ndarray
+    neck: np.ndarray
+    r_shoulder: np.ndarray
+    l_shoulder: np.ndarray
+    thorax_rot: np.ndarray
+
+
+def trunk(seg: Segments, pose: Pose) -> Trunk:
+    """Hips, Neck and shoulders from the root and the spine/girdle rotations."""
+    return _trunk(seg, pose, _Chain(pose))
+
+
+def _trunk(seg: Segments, pose: Pose, ch: _Chain) -> Trunk:
+    p = pose.root_pos
+    rp = ch["pelvis"]
+    r_hip = p + apply(rp, np.array([-seg.hip_half, 0.0, 0.0]))
+    l_hip = p + apply(rp, np.array([seg.hip_half, 0.0, 0.0]))
+    spine_mid = p + apply(ch["lumbar"], np.array([0.0, seg.lumbar, 0.0]))
+    neck = spine_mid + apply(ch["thorax"], np.array([0.0, seg.thoracic, 0.0]))
+    r_sh = neck + apply(ch["r_clavicle"], np.array([-seg.shoulder_half, -seg.shoulder_drop, 0.0]))
+    l_sh = neck + apply(ch["l_clavicle"], np.array([seg.shoulder_half, -seg.shoulder_drop, 0.0]))
+    return Trunk(p, r_hip, l_hip, neck, r_sh, l_sh, ch["thorax"])
+
+
+def forward_kinematics(body: BodyShape | Segments, pose: Pose) -> np.ndarray:
+    """Pose over T frames -> (T, 25, 3) BODY_25 joints in world metres."""
+    seg = body if isinstance(body, Segments) else body.segments
+    ch = _Chain(pose)
+    tr = _trunk(seg, pose, ch)
+    pts: dict[str, np.ndarray] = {"MidHip": tr.mid_hip, "Neck": tr.neck}
+    for side, s in (("r", "R"), ("l", "L")):
+        sgn = 1 if side == "l" else -1
+        hip = tr.r_hip if side == "r" else tr.l_hip
+        shoulder = tr.r_shoulder if side == "r" else tr.l_shoulder
+        pts[s + "Hip"], pts[s + "Shoulder"] = hip, shoulder
+        elbow = shoulder + apply(ch[side + "_upper_arm"], np.array([0.0, -seg.upper_arm, 0.0]))
+        pts[s + "Elbow"] = elbow
+        pts[s + "Wrist"] = elbow + apply(ch[side + "_forearm"], np.array([0.0, -seg.forearm, 0.0]))
+        knee = hip + apply(ch[side + "_thigh"], np.array([0.0, -seg.thigh, 0.0]))
+        ankle = knee + apply(ch[side + "_shank"], np.array([0.0, -seg.shank, 0.0]))
+        pts[s + "Knee"], pts[s + "Ankle"] = knee, ankle
+        foot = ch[side + "_foot"]
+        for name, off in zip(("Heel", "BigToe", "SmallToe"), seg.foot_points(sgn)):
+            pts[s + name] = ankle + apply(foot, off)
+    pivot = tr.neck + apply(ch["neck"], np.array([0.0, seg.neck, 0.0]))
+    head = ch["head"]
+    for name, off in zip(("Nose", "REye", "LEye", "REar", "LEar"), seg.face_points()):
+        pts[name] = pivot + apply(head, off)
+    return np.stack([pts[name] for name in BODY_25.joints], axis=1)
+
+
+def head_top(body: BodyShape | Segments, pose: Pose) -> np.ndarray:
+    """(T, 3) crown of the head, for a renderer that draws a head around the face points."""
+    seg = body if isinstance(body, Segments) else body.segments
+    ch = _Chain(pose)
+    tr = _trunk(seg, pose, ch)
+    pivot = tr.neck + apply(ch["neck"], np.array([0.0, seg.neck, 0.0]))
+    return pivot + apply(ch["head"], np.array([0.0, seg.head_top, 0.0]))

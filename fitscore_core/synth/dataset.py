@@ -1,0 +1,295 @@
+"""Synthetic training set: many clips as 2D BODY_25 keypoints with known scores and faults.
+
+    >>> from fitscore_core.synth.dataset import generate_dataset, save_dataset, load_dataset
+    >>> ds = generate_dataset(8, seed=0)
+    >>> len(ds), ds.sequence(0).shape[1:], ds.fault_severity.shape[1] == len(ds.fault_columns)
+    (8, (25, 3), True)
+
+Each clip: an exercise, a subject (body shape), faults with per-rep severities (30% of clips
+are correct), a tempo (now and then rushed or dragged), a camera (views.py) and detector
+noise (noise.py). What is stored is the 2D keypoint sequence after projection and noise,
+before any model feature step, at the clip's own fps, exactly what a pose backend would hand
+the pipeline.
+
+Labels
+------
+score, rep_scores: the rubric (rubric.py). fault_severity[i, c]: clip-level severity (mean
+over reps) of fault column c = "exercise.fault" (FAULT_COLUMNS, every fault of every
+exercise); 0 when the fault belongs to the clip's exercise but is absent, NaN when it belongs
+to another exercise (not applicable, so a loss can mask it). rep_fault_severity: the same per
+rep. subject: synthetic person id; subject k of a data set with seed s always has the body
+subject_body(s, k), so train/validation splits by subject keep people apart.
+
+File format (.npz, no pickles): keypoints (N_frames, 25, 3) float32 of all clips concatenated,
+offsets (n + 1,) so clip i is keypoints[offsets[i]:offsets[i + 1]]; rep_offsets likewise
+into the per-rep arrays; every other array has one row per clip. A clip averages ~650 frames
+(~200 KB), so build very large sets in shards (different seeds) rather than one call.
+"""
+
+import contextlib
+import ctypes
+import functools
+import glob
+import multiprocessing
+import os
+from dataclasses import dataclass, fields
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from fitscore_core.errors import FitScoreError
+from fitscore_core.sequence import PoseSequence
+from fitscore_core.synth.body import BodyShape, random_body
+from fitscore_core.synth.exercises import EXERCISES, ClipSpec, ExerciseModel, generate_motion
+from fitscore_core.synth.noise import apply_noise, sample_noise_params
+from fitscore_core.synth.rubric import score_motion
+from fitscore_core.synth.timing import pick
+from fitscore_core.synth.views import project_keypoints, sample_camera, sample_fps
+
+FORMAT_VERSION = 1
+FAULT_COLUMNS: tuple[str, ...] = tuple(f"{e}.{f}" for e, m in EXERCISES.items()
+                                       for f in m.fault_names)
+REPS_WEIGHTS = np.array([0.04, 0.07, 0.12, 0.13, 0.14, 0.13, 0.11, 0.09, 0.09, 0.08])
+P_CORRECT = 0.3
+
+
+@dataclass(frozen=True)
+class SynthDataset:
+    """Clips concatenated along the frame axis, labels one row per clip (see module doc)."""
+
+    keypoints: np.ndarray          # (N_frames, 25, 3) float32 pixels + confidence
+    offsets: np.ndarray            # (n + 1,) int64
+    exercise: np.ndarray           # (n,) str
+    score: np.ndarray              # (n,) float32, 0-100
+    subject: np.ndarray            # (n,) int32
+    fault_severity: np.ndarray     # (n, F) float32, NaN = not applicable
+    yaw_deg: np.ndarray            # (n,) float32, camera yaw (0 front, ±90 side)
+    pitch_deg: np.ndarray          # (n,) float32
+    fps: np.ndarray                # (n,) float32
+    image_size: np.ndarray         # (n, 2) int32 width, height
+    spec_seed: np.ndarray          # (n,) int64, ClipSpec.seed of the clip's motion
+    rep_offsets: np.ndarray        # (n + 1,) int64
+    rep_scores: np.ndarray         # (R,) float32
+    rep_ranges: np.ndarray         # (R, 2) int32 frames within the clip, end exclusive
+    rep_fault_severity: np.ndarray  # (R, F) float32
+    fault_columns: tuple[str, ...]
+    seed: int
+    n_subjects: int
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def sequence(self, i: int) -> np.ndarray:
+        """(T, 25, 3) keypoints of clip i."""
+        return self.keypoints[self.offsets[i]: self.offsets[i + 1]]
+
+    def pose_sequence(self, i: int) -> PoseSequence:
+        w, h = (int(v) for v in self.image_size[i])
+        return PoseSequence(self.sequence(i), fps=float(self.fps[i]), size=(w, h),
+                            source=f"synthetic:{self.seed}:{i}", backend="synthetic")
+
+    def reps_of(self, i: int) -> slice:
+        return slice(int(self.rep_offsets[i]), int(self.rep_offsets[i + 1]))
+
+
+@functools.lru_cache(maxsize=4096)
+def subject_body(seed: int, k: int) -> BodyShape:
+    """Body of subject k in data sets generated with `seed` (deterministic)."""
+    return random_body(np.random.default_rng([int(seed), 0x5B0D1, int(k)]))
+
+
+def sample_faults(model: ExerciseModel, reps: int, rng: np.random.Generator
+                  ) -> dict[str, float | tuple[float, ...]]:
+    """0-2 faults with a severity pattern over the reps: constant, only some reps, growing
+    with fatigue, or varying."""
+    u = rng.random()
+    k = 0 if u < P_CORRECT else 1 if u < 0.8 else 2
+    names = [model.fault_names[j] for j in rng.permutation(len(model.fault_names))[:k]]
+    if k == 2 and (tuple(names) in model.exclusive or tuple(names[::-1]) in model.exclusive):
+        names = names[:1]
+    out: dict[str, float | tuple[float, ...]] = {}
+    for name in names:
+        base = rng.uniform(0.15, 1.0)
+        pattern = pick(rng, (0.5, 0.2, 0.2, 0.1))
+        if pattern == 0 or reps == 1:
+            out[name] = round(float(base), 3)
+            continue
+        if pattern == 1:
+            mask = rng.random(reps) < 0.5
+            mask[rng.integers(reps)] = True
+            sev = base * mask
+        elif pattern == 2:
+            sev = base * np.linspace(0.2, 1.0, reps)
+        else:
+            sev = np.clip(base * rng.uniform(0.6, 1.3, reps), 0.0, 1.0)
+        out[name] = tuple(round(float(v), 3) for v in sev)
+    return out
+
+
+def _clip(seed: int, i: int, exercises: Sequence[str], n_subjects: int) -> dict:
+    """Generate clip i of a data set: keypoints and labels (a plain dict, cheap to pickle)."""
+    rng = np.random.default_rng([int(seed), int(i)])
+    ex = exercises[int(rng.integers(len(exercises)))]
+    model = EXERCISES[ex]
+    subject = int(rng.integers(n_subjects))
+    reps = pick(rng, REPS_WEIGHTS) + 1
+    fps = sample_fps(rng)
+    faults = sample_faults(model, reps, rng)
+    t = rng.random()
+    lo, hi = model.tempo_ok
+    rep_s = (max(0.3, rng.uniform(0.45, 0.95) * lo) if t < 0.12 else
+             rng.uniform(1.05, 1.5) * hi if t < 0.15 else None)
+    spec = ClipSpec(ex, faults, reps, fps, seed=int(rng.integers(2 ** 31)), rep_seconds=rep_s,
+                    variability=float(rng.uniform(0.4, 1.6)), body=subject_body(seed, subject))
+    motion = generate_motion(spec)
+    rubric = score_motion(motion)
+    cam = sample_camera(motion.joints3d, ex, fps, rng)
+    kps, depth = project_keypoints(cam, motion.joints3d)
+    kps = apply_noise(kps, depth, rng, sample_noise_params(rng), size=(cam.width, cam.height))
+    col = {c: j for j, c in enumerate(FAULT_COLUMNS)}
+    sev = np.full(len(FAULT_COLUMNS), np.nan, np.float32)
+    rep_sev = np.full((reps, len(FAULT_COLUMNS)), np.nan, np.float32)
+    for name, v in motion.faults.items():
+        sev[col[f"{ex}.{name}"]] = v
+        rep_sev[:, col[f"{ex}.{name}"]] = [r[name] for r in motion.rep_faults]
+    return dict(keypoints=kps, exercise=ex, score=rubric.score, subject=subject, sev=sev,
+                yaw=cam.yaw_deg, pitch=cam.pitch_deg, fps=fps, size=(cam.width, cam.height),
+                spec_seed=spec.seed, rep_scores=rubric.rep_scores, rep_ranges=motion.rep_ranges,
+                rep_sev=rep_sev)
+
+
+@functools.lru_cache(maxsize=1)
+def _openblas() -> ctypes.CDLL | None:
+    """numpy's bundled OpenBLAS, if it is the one in use (best effort, else None)."""
+    here = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in glob.glob(os.path.join(here, "libopenblas*.so*")):
+        try:
+            lib = ctypes.CDLL(path)
+            if hasattr(lib, "openblas_set_num_threads64_"):
+                return lib
+        except OSError:
+            pass
+    return None
+
+
+@contextlib.contextmanager
+def _single_blas_thread() -> Iterator[None]:
+    """Run BLAS single-threaded: clips are small and independent, so BLAS threads only fight
+    over the cores (2-5x slower small matrix products on a busy 2-core machine)."""
+    lib = _openblas()
+    if lib is None:
+        yield
+        return
+    before = lib.openblas_get_num_threads64_()
+    lib.openblas_set_num_threads64_(1)
+    try:
+        yield
+    finally:
+        lib.openblas_set_num_threads64_(before)
+
+
+def _worker_init() -> None:
+    lib = _openblas()
+    if lib is not None:
+        lib.openblas_set_num_threads64_(1)
+
+
+def _chunk(args: tuple) -> list[dict]:
+    seed, idx, exercises, n_subjects = args
+    return [_clip(seed, i, exercises, n_subjects) for i in idx]
+
+
+def generate_dataset(n: int, seed: int, progress: Callable[[int, int], None] | None = None, *,
+                     exercises: Sequence[str] | None = None, n_subjects: int | None = None,
+                     workers: int = 1) -> SynthDataset:
+    """n synthetic clips, identical for identical (n, seed, exercises, n_subjects) whatever
+    `workers` is. n_subjects defaults to one person per ~20 clips."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise FitScoreError(f"number of clips must be a whole number >= 1, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise FitScoreError(f"seed must be a non-negative whole number, got {seed!r}")
+    exercises = tuple(EXERCISES) if exercises is None else tuple(exercises)
+    unknown = [e for e in exercises if e not in EXERCISES]
+    if unknown or not exercises:
+        raise FitScoreError(f"unknown exercises {unknown}; choose from: {', '.join(EXERCISES)}")
+    n_subjects = max(1, -(-int(n) // 20)) if n_subjects is None else n_subjects
+    if not isinstance(n_subjects, (int, np.integer)) or n_subjects < 1:
+        raise FitScoreError(f"n_subjects must be a whole number >= 1, got {n_subjects!r}")
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise FitScoreError(f"workers must be a whole number >= 1, got {workers!r}")
+
+    size = 64
+    jobs = [(int(seed), range(a, min(n, a + size)), exercises, int(n_subjects))
+            for a in range(0, n, size)]
+    clips: list[dict] = []
+    pool = None
+    with _single_blas_thread():
+        if workers == 1 or len(jobs) == 1:
+            results = map(_chunk, jobs)
+        else:
+            ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+            pool = ctx.Pool(workers, initializer=_worker_init)
+            results = pool.imap(_chunk, jobs)
+        try:
+            for part in results:
+                clips.extend(part)
+                if progress is not None:
+                    progress(len(clips), n)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+    return _assemble(clips, int(seed), int(n_subjects))
+
+
+def _assemble(clips: list[dict], seed: int, n_subjects: int) -> SynthDataset:
+    lengths = [len(c["keypoints"]) for c in clips]
+    nreps = [len(c["rep_scores"]) for c in clips]
+    return SynthDataset(
+        keypoints=np.concatenate([c["keypoints"] for c in clips]).astype(np.float32, copy=False),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        exercise=np.array([c["exercise"] for c in clips]),
+        score=np.array([c["score"] for c in clips], np.float32),
+        subject=np.array([c["subject"] for c in clips], np.int32),
+        fault_severity=np.stack([c["sev"] for c in clips]).astype(np.float32),
+        yaw_deg=np.array([c["yaw"] for c in clips], np.float32),
+        pitch_deg=np.array([c["pitch"] for c in clips], np.float32),
+        fps=np.array([c["fps"] for c in clips], np.float32),
+        image_size=np.array([c["size"] for c in clips], np.int32),
+        spec_seed=np.array([c["spec_seed"] for c in clips], np.int64),
+        rep_offsets=np.concatenate([[0], np.cumsum(nreps)]).astype(np.int64),
+        rep_scores=np.concatenate([c["rep_scores"] for c in clips]).astype(np.float32),
+        rep_ranges=np.concatenate([c["rep_ranges"] for c in clips]).astype(np.int32),
+        rep_fault_severity=np.concatenate([c["rep_sev"] for c in clips]).astype(np.float32),
+        fault_columns=FAULT_COLUMNS, seed=seed, n_subjects=n_subjects)
+
+
+def save_dataset(ds: SynthDataset, path: str | os.PathLike) -> None:
+    """Write a .npz (uncompressed: fast; keypoints dominate the size either way)."""
+    arrays = {f.name: getattr(ds, f.name) for f in fields(ds)
+              if isinstance(getattr(ds, f.name), np.ndarray)}
+    np.savez(path, format_version=np.int64(FORMAT_VERSION),
+             fault_columns=np.array(ds.fault_columns), seed=np.int64(ds.seed),
+             n_subjects=np.int64(ds.n_subjects), **arrays)
+
+
+def load_dataset(path: str | os.PathLike) -> SynthDataset:
+    """Read a data set written by save_dataset."""
+    if not os.path.isfile(path):
+        raise FitScoreError(f"no synthetic data set at {os.fspath(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as e:
+        raise FitScoreError(f"{os.fspath(path)!r} is not a FitScore synthetic data set ({e})") from None
+    if int(data.get("format_version", -1)) != FORMAT_VERSION:
+        raise FitScoreError(f"{os.fspath(path)!r} is not a FitScore synthetic data set "
+                            f"(format {FORMAT_VERSION} expected)")
+    names = {f.name for f in fields(SynthDataset)}
+    missing = names - set(data)
+    if missing:
+        raise FitScoreError(f"{os.fspath(path)!r} lacks {sorted(missing)}: not a complete data set")
+    kw = {k: data[k] for k in names}
+    kw["fault_columns"] = tuple(str(c) for c in data["fault_columns"])
+    kw["seed"], kw["n_subjects"] = int(data["seed"]), int(data["n_subjects"])
+    return SynthDataset(**kw)

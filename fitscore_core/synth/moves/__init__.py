@@ -1,0 +1,1 @@
+"""One module per exercise; each exports MODEL, an ExerciseModel (see motion_model.py)."""

@@ -1,0 +1,178 @@
+"""Pose-estimator noise for training data: what a real detector does to perfect keypoints.
+
+    >>> import numpy as np
+    >>> from fitscore_core.synth.noise import NoiseParams, apply_noise
+    >>> kps = np.zeros((50, 25, 3), np.float32); kps[..., 2] = 1
+    >>> kps[:, :, 1] = np.linspace(100, 400, 25)          # a 300 px tall "person"
+    >>> noisy = apply_noise(kps, np.full((50, 25), 3.0), np.random.default_rng(0), NoiseParams())
+    >>> noisy.shape, bool(0 < noisy[..., 2].mean() < 1)
+    ((50, 25, 3), True)
+
+Four effects, each a pure function of its inputs and an rng:
+- jitter: zero-mean, near-Gaussian pixel noise scaled to the body's size in the frame,
+  correlated from frame to frame (detectors wobble rather than flicker), larger for
+  extremities and occluded joints;
+- confidences: high for clearly visible joints, lower for the far side of the body in side
+  views (self-occlusion), with a little uniform noise;
+- dropped joints: short bursts where a joint is not found (confidence 0, x = y = 0);
+- left/right swaps: short bursts where the detector labels an arm or leg pair the wrong way
+  round, the classic side-view failure.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+from fitscore_core.skeletons import BODY_25
+
+MIRROR = np.array(BODY_25.mirror)
+# per-joint jitter multiplier: face steady, wrists/feet shaky
+_JOINT_SCALE = np.ones(25)
+_JOINT_SCALE[[0, 15, 16, 17, 18]] = 0.6
+_JOINT_SCALE[[1, 2, 5, 8, 9, 12]] = 0.8
+_JOINT_SCALE[[4, 7, 11, 14]] = 1.3
+_JOINT_SCALE[19:] = 1.5
+_PAIRS = {  # joint groups that get swapped together
+    "arms": [2, 3, 4],
+    "legs": [9, 10, 11, 22, 23, 24],
+    "all": [2, 3, 4, 9, 10, 11, 15, 17, 22, 23, 24],
+}
+
+
+@dataclass(frozen=True)
+class NoiseParams:
+    """jitter: pixel sigma as a fraction of the body's height in the frame; jitter_corr:
+    frame-to-frame correlation; drop_rate: expected share of joint-frames lost; swap_rate:
+    expected L/R swap bursts per frame; far_conf_drop: confidence lost by a fully hidden
+    far-side joint."""
+
+    jitter: float = 0.006
+    jitter_corr: float = 0.6
+    drop_rate: float = 0.01
+    drop_burst: tuple[int, int] = (1, 6)
+    swap_rate: float = 0.003
+    swap_burst: tuple[int, int] = (2, 6)
+    conf_base: float = 0.9
+    far_conf_drop: float = 0.35
+
+
+def sample_noise_params(rng: np.random.Generator) -> NoiseParams:
+    """A detector of random quality: from a clean studio clip to a shaky phone clip."""
+    return NoiseParams(
+        jitter=float(rng.uniform(0.002, 0.012)), jitter_corr=float(rng.uniform(0.3, 0.85)),
+        drop_rate=float(rng.uniform(0.0, 0.03) * (rng.random() < 0.5)),
+        swap_rate=float(rng.uniform(0.0, 0.008) * (rng.random() < 0.5)),
+        conf_base=float(rng.uniform(0.75, 0.95)), far_conf_drop=float(rng.uniform(0.2, 0.45)))
+
+
+def body_height_px(kps: np.ndarray, max_frames: int = 32) -> float:
+    """Median over (up to max_frames evenly spaced) frames of the person's larger pixel
+    extent, from found joints only."""
+    sub = kps[:: max(1, len(kps) // max_frames)]
+    found = sub[..., 2] > 0
+    x, y = sub[..., 0], sub[..., 1]
+    if found.all():   # the usual case for projected keypoints: no masking needed
+        size = np.maximum(x.max(axis=1) - x.min(axis=1), y.max(axis=1) - y.min(axis=1))
+        return float(np.median(size))
+    ext = [np.where(found, v, -np.inf).max(axis=1) - np.where(found, v, np.inf).min(axis=1)
+           for v in (x, y)]
+    size = np.maximum(*ext)
+    size = size[np.isfinite(size)]
+    return float(np.median(size)) if size.size else 0.0
+
+
+def confidences(depth: np.ndarray, rng: np.random.Generator, base: float = 0.9,
+                far_drop: float = 0.35) -> np.ndarray:
+    """(T, 25) detector confidences from joint depths: far-side joints of L/R pairs score lower.
+
+    A far joint is hidden by the body in side views: its depth exceeds its partner's; the
+    drop grows to far_drop when it is 25 cm or more behind.
+    """
+    behind = np.clip((depth - depth[:, MIRROR]) / 0.25, 0.0, 1.0)
+    wobble = rng.random(depth.shape, dtype=np.float32) - np.float32(0.5)  # uniform, sd ~0.03
+    conf = (base - far_drop * behind) + np.float32(0.1) * wobble
+    return np.clip(conf, 0.05, 1.0).astype(np.float32)
+
+
+def jitter(kps: np.ndarray, rng: np.random.Generator, sigma_px: float, corr: float = 0.6
+           ) -> np.ndarray:
+    """Add AR(1)-correlated pixel noise of marginal std sigma_px x per-joint scale x (2 - conf):
+    a confident joint gets sigma, an occluded one up to twice that. Missing joints stay missing."""
+    t = kps.shape[0]
+    conf = kps[..., 2]
+    scale = (sigma_px * _JOINT_SCALE).astype(np.float32) * (2.0 - np.clip(conf, 0, 1))
+    # x and y planes (contiguous: fast). Innovations are triangular (sum of two uniforms,
+    # unit variance): near-Gaussian after the AR filter and 5x cheaper to draw than normals.
+    e = rng.random((2, 2, t, 25), dtype=np.float32)
+    e = (e[0] + e[1] - np.float32(1.0)) * np.float32(np.sqrt(6.0))
+    if corr > 0 and t > 1:
+        # AR(1): x_0 = e_0, x_t = c x_{t-1} + sqrt(1 - c^2) e_t, unit variance throughout
+        s = np.float32(np.sqrt(1.0 - corr * corr))
+        e, _ = lfilter(np.array([s], np.float32), np.array([1.0, -corr], np.float32), e, axis=1,
+                       zi=((1 - s) * e[:, :1]))
+    found = (conf > 0).astype(np.float32)
+    out = kps.copy()
+    out[..., 0] = (out[..., 0] + e[0] * scale) * found
+    out[..., 1] = (out[..., 1] + e[1] * scale) * found
+    return out
+
+
+def _bursts(rng: np.random.Generator, t: int, expected: float, burst: tuple[int, int]
+            ) -> list[tuple[int, int]]:
+    """Random (start, end) frame spans, Poisson(expected) of them."""
+    n = rng.poisson(expected) if expected > 0 else 0
+    starts = rng.integers(0, max(1, t), n)
+    lengths = rng.integers(burst[0], burst[1] + 1, n)
+    return [(int(s), int(min(t, s + l))) for s, l in zip(starts, lengths)]
+
+
+def drop_joints(kps: np.ndarray, rng: np.random.Generator, rate: float,
+                burst: tuple[int, int] = (1, 6)) -> np.ndarray:
+    """Lose joints in short bursts (confidence 0, x = y = 0); about `rate` of joint-frames.
+
+    Low-confidence joints are picked more often, as real detectors lose occluded joints first.
+    """
+    t = kps.shape[0]
+    mean_len = (burst[0] + burst[1]) / 2
+    spans = _bursts(rng, t, rate * t * 25 / mean_len, burst)
+    out = kps.copy()
+    if not spans:
+        return out
+    w = 1.5 - np.clip(kps[..., 2].mean(axis=0), 0, 1)
+    cw = np.cumsum(w)
+    joints = np.minimum(np.searchsorted(cw, rng.random(len(spans)) * cw[-1], side="right"), 24)
+    for (s, e), j in zip(spans, joints):
+        out[s:e, j] = 0.0
+    return out
+
+
+def swap_left_right(kps: np.ndarray, rng: np.random.Generator, rate: float,
+                    burst: tuple[int, int] = (2, 6)) -> np.ndarray:
+    """Swap the labels of an arm pair, a leg pair or the whole left/right side for a few frames."""
+    t = kps.shape[0]
+    out = kps.copy()
+    for s, e in _bursts(rng, t, rate * t, burst):
+        group = _PAIRS[("arms", "legs", "all")[int(rng.integers(3))]]
+        src = [int(MIRROR[j]) for j in group]
+        out[s:e, group + src] = kps[s:e, src + group]
+    return out
+
+
+def apply_noise(kps: np.ndarray, depth: np.ndarray, rng: np.random.Generator,
+                params: NoiseParams, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Perfect projected keypoints (T, 25, 3) + depths (T, 25) -> detector-like keypoints.
+
+    size: (width, height) of the frame; found joints are kept inside it, as a detector's are.
+    """
+    out = np.array(kps, dtype=np.float32)
+    found = out[..., 2] > 0
+    out[..., 2] = confidences(depth, rng, params.conf_base, params.far_conf_drop) * found
+    out = jitter(out, rng, params.jitter * body_height_px(kps), params.jitter_corr)
+    out = drop_joints(out, rng, params.drop_rate, params.drop_burst)
+    out = swap_left_right(out, rng, params.swap_rate, params.swap_burst)
+    if size is not None:
+        found = out[..., 2] > 0
+        out[..., 0] = np.clip(out[..., 0], 0, size[0] - 1) * found
+        out[..., 1] = np.clip(out[..., 1], 0, size[1] - 1) * found
+    return out

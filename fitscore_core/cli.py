@@ -102,6 +102,150 @@ def cmd_bench(args) -> None:
     print(format_benchmark(rows))
 
 
+def cmd_synth_samples(args) -> None:
+    from .synth.samples import make_samples
+    bar = ProgressBar("samples", unit="clip")
+    try:
+        manifest = make_samples(args.out, seed=args.seed, progress=bar)
+    finally:
+        bar.close()
+    print(f"wrote the sample videos and {manifest}")
+
+
+def cmd_synth_dataset(args) -> None:
+    import time
+    from .synth.dataset import generate_dataset, save_dataset
+    bar = ProgressBar("clips", unit="clip")
+    started = time.perf_counter()
+    try:
+        ds = generate_dataset(args.n, seed=args.seed, progress=bar, workers=args.workers)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+    save_dataset(ds, args.out)
+    print(f"wrote {len(ds)} sequences ({len(ds.keypoints)} frames) to {args.out} in "
+          f"{seconds:.1f} s ({len(ds) / seconds:.0f} sequences/s)")
+
+
+def cmd_train(args) -> None:
+    import torch
+    from .synth.dataset import FAULT_COLUMNS, generate_dataset, load_dataset
+    from .synth.exercises import EXERCISES
+    from .train_job import DEFAULT_NETS, run_training
+    from .training import TrainConfig, examples_from_synth
+    torch.set_num_threads(args.threads)
+    if args.data == "synth":
+        bar = ProgressBar("generate", unit="clip")
+        ds = generate_dataset(args.n, seed=args.seed, progress=bar, workers=2)
+        bar.close()
+        data = {"kind": "synthetic", "description": "FitScore's kinematic exercise synthesizer "
+                "(fitscore_core/synth): projected 2D BODY_25 keypoints with pose-estimator "
+                "noise; no real people", "generator": f"generate_dataset(n={args.n}, "
+                f"seed={args.seed})"}
+    else:
+        ds = load_dataset(args.data)
+        data = {"kind": "synthetic", "description": f"synthetic data set file {args.data}",
+                "generator": f"seed={ds.seed}"}
+    bar = ProgressBar("features", unit="clip")
+    examples = examples_from_synth(ds, progress=bar)
+    bar.close()
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
+                      windows_per_clip=args.windows_per_clip)
+
+    def report(record):
+        print(f"epoch {record['epoch']:3d}  train {record['train_loss']:.3f}  "
+              f"val {record['val_loss']:.3f}  acc {record['val_accuracy']:.1%}  "
+              f"score MAE {record['val_score_mae']:.2f}  ({record['seconds']:.0f} s)",
+              file=sys.stderr, flush=True)
+    scorer, card = run_training(args.model, examples, list(EXERCISES), list(FAULT_COLUMNS),
+                                data, args.out, cfg, progress=report)
+    from .evaluation import format_report
+    print(format_report(card["test_metrics"]))
+    print(f"wrote {args.out} and its model card ({card['training_time_s']:.0f} s)")
+
+
+def format_analysis(result) -> str:
+    """Both models side by side, as a trainer reads them."""
+    seq, preds = result.sequence, result.predictions
+    names = list(preds)
+    rows = [("", *names),
+            ("exercise", *(f"{p.exercise} ({p.exercise_probs[p.exercise]:.0%})"
+                           for p in preds.values())),
+            ("score", *(f"{p.score:.0f} / 100" for p in preds.values())),
+            ("reps", *(str(len(p.reps)) for p in preds.values()))]
+    for i in range(max(len(p.reps) for p in preds.values())):
+        rows.append((f"  rep {i + 1}", *(
+            f"{p.reps[i].score:.0f} ({p.reps[i].start / seq.fps:.1f}-"
+            f"{p.reps[i].end / seq.fps:.1f} s)" if i < len(p.reps) else "" for p in
+            preds.values())))
+    faults = sorted({f for p in preds.values() for f in p.faults})
+    for f in faults:
+        rows.append((f"  {f}", *(f"{p.faults[f]:.0%}" if f in p.faults else "—"
+                                 for p in preds.values())))
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines = [f"{seq.source}: {seq.n_frames} frames, {seq.duration_s:.1f} s at {seq.fps:g} fps, "
+             f"pose: {seq.backend}"]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.append("the models agree on the exercise" if result.agree
+                 else "the models DISAGREE on the exercise")
+    for name, p in preds.items():
+        for reason in p.reasons:
+            lines.append(f"{name}: low confidence: {reason}")
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def cmd_analyze(args) -> None:
+    import json
+    from .analysis import analyze, load_scorers
+    scorers = load_scorers(args.models)
+    bar = ProgressBar("pose")
+    try:
+        result = analyze(args.input, scorers, exercise=args.exercise, progress=bar, fps=args.fps)
+    finally:
+        bar.close()
+    print(format_analysis(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_json(), indent=2) + "\n")
+        print(f"wrote {args.json}")
+
+
+def cmd_batch(args) -> None:
+    from .batch import run_batch
+    bar = ProgressBar("batch", unit="clip")
+    try:
+        rows = run_batch(args.input, args.out, exercise=args.exercise, models_dir=args.models,
+                         progress=bar)
+    finally:
+        bar.close()
+    failed = sum(1 for r in rows if r["error"])
+    print(f"wrote {args.out}: {len(rows)} inputs, {failed} failed")
+
+
+def cmd_evaluate(args) -> None:
+    import json
+    from .checkpoints import load_scorer
+    from .evaluation import evaluate, format_report
+    from .synth.dataset import generate_dataset, load_dataset
+    from .training import examples_from_synth
+    scorer = load_scorer(args.model)
+    if args.data == "synth":
+        ds = generate_dataset(args.n, seed=args.seed, workers=2)
+    else:
+        ds = load_dataset(args.data)
+    bar = ProgressBar("evaluate", unit="clip")
+    try:
+        report = evaluate(scorer, examples_from_synth(ds), progress=bar)
+    finally:
+        bar.close()
+    print(format_report(report))
+    print("confusion (rows: true, columns: predicted):")
+    for true, row in report["all"]["confusion"].items():
+        print(f"  {true:15} " + " ".join(f"{v:5d}" for v in row.values()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fitscore_core",
                                      description="FitScore: score fitness-exercise videos.")
@@ -124,6 +268,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--fps", type=float, help="frame rate of OpenPose JSON input")
     p.set_defaults(run=cmd_tensor)
+
+    synth = sub.add_parser("synth", help="synthetic exercise clips").add_subparsers(
+        dest="synth_command", required=True)
+    p = synth.add_parser("samples", help="render the sample videos with their ground truth")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(run=cmd_synth_samples)
+    p = synth.add_parser("dataset", help="2D keypoint sequences with labels, for training")
+    p.add_argument("--n", type=int, required=True, help="number of sequences")
+    p.add_argument("--out", required=True, help="output .npz file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2, help="processes (default: 2 cores)")
+    p.set_defaults(run=cmd_synth_dataset)
+
+    p = sub.add_parser("analyze", help="score one INPUT with both models, side by side")
+    p.add_argument("input", help=inp)
+    p.add_argument("--exercise", help="skip exercise recognition: the clip is this exercise")
+    p.add_argument("--json", help="also write the full analysis as JSON here")
+    p.add_argument("--fps", type=float, help="frame rate of OpenPose JSON input")
+    p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    p.set_defaults(run=cmd_analyze)
+
+    p = sub.add_parser("batch", help="score many inputs (a folder, or a CSV with a path column)")
+    p.add_argument("input", help="a folder of inputs, or a CSV whose 'path' column lists them")
+    p.add_argument("--out", required=True, help="results CSV")
+    p.add_argument("--exercise", help="all inputs are this exercise")
+    p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    p.set_defaults(run=cmd_batch)
+
+    p = sub.add_parser("evaluate", help="metrics of a checkpoint on labelled synthetic clips")
+    p.add_argument("--model", required=True, help="checkpoint (.pt)")
+    p.add_argument("--data", default="synth", help="'synth' (fresh held-out clips) or a .npz")
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=12345, help="unseen by training (default)")
+    p.add_argument("--json", help="write the full report here")
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("train", help="train a scorer and write its checkpoint + model card")
+    p.add_argument("--model", choices=("cnn1d", "lstm"), required=True)
+    p.add_argument("--data", default="synth", help="'synth' (generate), a data set .npz")
+    p.add_argument("--n", type=int, default=12000, help="clips to generate for --data synth")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--windows-per-clip", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", required=True,
+                   help="checkpoint path; a shipped model is only replaced when named here")
+    p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("bench", help="decode / pose / feature speed on generated clips")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")

@@ -1,0 +1,82 @@
+"""Analysis: the one object the dashboard, the CLI and reports read for a clip.
+
+    >>> from fitscore_core.analysis import analyze, load_scorers
+    >>> result = analyze("sample_videos/squat_good.mp4", load_scorers())   # doctest: +SKIP
+    >>> {m: p.score for m, p in result.predictions.items()}               # doctest: +SKIP
+
+INPUT -> cleaned PoseSequence -> normalized features -> each scorer's prediction.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checkpoints import Scorer, load_scorer
+from .config import FEATURES
+from .errors import FitScoreError
+from .features import ClipFeatures, normalize, resample
+from .inputs import Progress, load_sequence
+from .scoring import ModelPrediction, predict
+from .sequence import PoseSequence
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODEL_NAMES = ("cnn1d", "lstm")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    sequence: PoseSequence                     # cleaned, BODY_25 pixels, source fps
+    features: ClipFeatures                     # normalized, source fps (the tensor page)
+    model_features: ClipFeatures               # resampled to the models' fps
+    predictions: dict[str, ModelPrediction]    # "cnn1d" / "lstm" -> answer
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def agree(self) -> bool:
+        return len({p.exercise for p in self.predictions.values()}) == 1
+
+    def to_json(self) -> dict:
+        seq = self.sequence
+        return {
+            "source": seq.source, "frames": seq.n_frames, "fps": seq.fps,
+            "duration_s": round(seq.duration_s, 3), "pose_backend": seq.backend,
+            "size": list(seq.size) if seq.size else None, "notes": list(self.notes),
+            "models": {name: {
+                "exercise": p.exercise,
+                "exercise_probs": {k: round(v, 4) for k, v in p.exercise_probs.items()},
+                "score": round(p.score, 2),
+                "faults": {k: round(v, 4) for k, v in p.faults.items()},
+                "reps": [{"rep": i + 1, "start_frame": r.start, "end_frame": r.end,
+                          "start_s": round(r.start / seq.fps, 3),
+                          "end_s": round(r.end / seq.fps, 3), "score": round(r.score, 2)}
+                         for i, r in enumerate(p.reps)],
+                "low_confidence": p.low_confidence, "reasons": list(p.reasons),
+            } for name, p in self.predictions.items()},
+            "models_agree": self.agree,
+        }
+
+
+def load_scorers(models_dir: str | Path | None = None) -> dict[str, Scorer]:
+    """The shipped checkpoints (models/cnn1d.pt, models/lstm.pt), or those in models_dir."""
+    models_dir = Path(models_dir or MODELS_DIR)
+    missing = [n for n in MODEL_NAMES if not (models_dir / f"{n}.pt").is_file()]
+    if missing:
+        raise FitScoreError(f"No trained model {', '.join(missing)} in {models_dir}; train "
+                            "them first (see README, 'Training').")
+    return {n: load_scorer(models_dir / f"{n}.pt") for n in MODEL_NAMES}
+
+
+def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
+                     exercise: str | None = None) -> Analysis:
+    features = normalize(seq)
+    model_features = resample(features, FEATURES.fps)
+    predictions = {name: predict(s, model_features, exercise, source_fps=seq.fps)
+                   for name, s in scorers.items()}
+    return Analysis(seq, features, model_features, predictions, seq.notes)
+
+
+def analyze(path: str | Path, scorers: dict[str, Scorer], exercise: str | None = None,
+            progress: Progress | None = None, backend=None, fps: float | None = None
+            ) -> Analysis:
+    """A video, OpenPose JSON folder or zip -> the full Analysis."""
+    seq = load_sequence(path, backend=backend, fps=fps, progress=progress)
+    return analyze_sequence(seq, scorers, exercise)

@@ -1,0 +1,67 @@
+"""Scoring a library of clips in one process: a folder, or a CSV whose `path` column lists them.
+
+    python -m fitscore_core batch clips/ --out results.csv
+
+One row per input: path, cnn1d_exercise, cnn1d_score, lstm_exercise, lstm_score, reps, error.
+An input that fails gets its message in `error` and the batch goes on; rows are written as
+they finish, so an interrupted batch keeps what it did.
+"""
+
+import csv
+from pathlib import Path
+
+from .analysis import analyze, load_scorers
+from .errors import FitScoreError
+from .inputs import Progress
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
+COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",
+           "error")
+
+
+def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
+    """(label, path) of every input: videos, zips and OpenPose JSON folders in a folder, or
+    the `path` column of a CSV (relative to the CSV)."""
+    source = Path(source)
+    if source.is_dir():
+        found = [p for p in sorted(source.iterdir())
+                 if p.suffix.lower() in VIDEO_SUFFIXES | {".zip"}
+                 or (p.is_dir() and any(p.glob("*_keypoints.json")))]
+        return [(p.name, p) for p in found]
+    if source.suffix.lower() != ".csv" or not source.is_file():
+        raise FitScoreError(f"{source} is neither a folder nor a CSV file.")
+    with source.open(newline="") as f:
+        reader = csv.DictReader(f)
+        if "path" not in (reader.fieldnames or []):
+            raise FitScoreError(f"{source.name} has no 'path' column (columns: "
+                                f"{', '.join(reader.fieldnames or [])}).")
+        return [(row["path"], source.parent / row["path"]) for row in reader if row["path"]]
+
+
+def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
+              models_dir: str | Path | None = None, progress: Progress | None = None
+              ) -> list[dict]:
+    inputs = list_inputs(source)
+    if not inputs:
+        raise FitScoreError(f"No videos, zips or OpenPose JSON folders found in {source}.")
+    scorers = load_scorers(models_dir)
+    rows = []
+    with Path(out).open("w", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS)
+        writer.writeheader()
+        for k, (label, path) in enumerate(inputs):
+            row = {c: "" for c in COLUMNS} | {"path": label}
+            try:
+                result = analyze(path, scorers, exercise=exercise)
+                for name, p in result.predictions.items():
+                    row[f"{name}_exercise"] = p.exercise
+                    row[f"{name}_score"] = f"{p.score:.1f}"
+                row["reps"] = len(result.predictions["cnn1d"].reps)
+            except FitScoreError as error:
+                row["error"] = str(error)
+            writer.writerow(row)
+            f.flush()
+            rows.append(row)
+            if progress is not None:
+                progress(k + 1, len(inputs))
+    return rows

@@ -1,0 +1,107 @@
+"""Analysis, batch scoring and evaluation plumbing, with tiny untrained scorers (the shipped
+models are never trained in tests): shapes, keys, errors and agreement with the core."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from fitscore_core.analysis import analyze, load_scorers
+from fitscore_core.batch import COLUMNS, run_batch
+from fitscore_core.checkpoints import save_scorer
+from fitscore_core.cli import main
+from fitscore_core.errors import FitScoreError
+from fitscore_core.evaluation import evaluate, roc_auc
+from fitscore_core.openpose_json import write_openpose
+from fitscore_core.sequence import PoseSequence
+from fitscore_core.synth.dataset import generate_dataset
+from fitscore_core.training import examples_from_synth
+from test_scorers import _tiny_scorer
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("cnn1d", "lstm"):
+        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def squat_json(tmp_path_factory):
+    """Ground-truth keypoints of the committed squat sample, as OpenPose JSON."""
+    truth = np.load("sample_videos/ground_truth/squat_good.npz")["keypoints"]
+    folder = tmp_path_factory.mktemp("json") / "squat_good"
+    write_openpose(PoseSequence(truth, 30.0, (640, 480), "squat_good"), folder, "squat_good")
+    return folder
+
+
+def test_analysis_json_has_the_promised_keys(models_dir, squat_json):
+    result = analyze(squat_json, load_scorers(models_dir))
+    data = result.to_json()
+    assert set(data["models"]) == {"cnn1d", "lstm"}
+    for model in data["models"].values():
+        assert {"exercise", "exercise_probs", "score", "faults", "reps"} <= set(model)
+        assert abs(sum(model["exercise_probs"].values()) - 1) < 1e-3
+    assert data["frames"] == 284 and data["fps"] == 30.0 and data["pose_backend"]
+    assert data["duration_s"] == pytest.approx(284 / 30, abs=1e-3)
+    forced = analyze(squat_json, load_scorers(models_dir), exercise="squat")
+    assert all(p.exercise == "squat" for p in forced.predictions.values())
+    assert len(forced.predictions["cnn1d"].reps) == 3   # the clip has 3 squats
+
+
+def test_cli_analyze_writes_json(models_dir, squat_json, tmp_path, capsys):
+    out = tmp_path / "a.json"
+    assert main(["analyze", str(squat_json), "--models", str(models_dir), "--json",
+                 str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "cnn1d" in text and "lstm" in text and "score" in text
+    assert json.loads(out.read_text())["models"]["lstm"]["score"] >= 0
+
+
+def test_missing_models_is_a_clear_error(tmp_path):
+    with pytest.raises(FitScoreError, match="No trained model cnn1d, lstm"):
+        load_scorers(tmp_path)
+
+
+def test_batch_goes_on_after_a_bad_input(models_dir, squat_json, tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "broken.mp4").write_text("not a video")
+    import shutil
+    shutil.copytree(squat_json, folder / "squat_good")
+    out = tmp_path / "results.csv"
+    rows = run_batch(folder, out, models_dir=models_dir)
+    with out.open() as f:
+        written = list(csv.DictReader(f))
+    assert tuple(written[0].keys()) == COLUMNS and len(written) == len(rows) == 2
+    broken = next(r for r in written if r["path"] == "broken.mp4")
+    assert "not a video" in broken["error"] and broken["cnn1d_score"] == ""
+    good = next(r for r in written if r["path"] == "squat_good")
+    assert good["error"] == "" and 0 <= float(good["lstm_score"]) <= 100
+
+
+def test_batch_csv_needs_a_path_column(tmp_path):
+    bad = tmp_path / "list.csv"
+    bad.write_text("file\nx.mp4\n")
+    with pytest.raises(FitScoreError, match="no 'path' column"):
+        run_batch(bad, tmp_path / "out.csv")
+
+
+def test_evaluate_reports_every_metric_per_view():
+    scorer = _tiny_scorer()
+    report = evaluate(scorer, examples_from_synth(generate_dataset(24, seed=9)))
+    m = report["all"]
+    assert m["clips"] == 24
+    assert {"exercise_accuracy", "score_mae", "score_spearman", "fault_macro_f1", "faults",
+            "confusion"} <= set(m)
+    assert sum(v for row in m["confusion"].values() for v in row.values()) == 24
+    assert set(report) - {"all"} <= {"front", "diagonal", "side"}
+
+
+def test_roc_auc():
+    y = np.array([0, 0, 1, 1], bool)
+    assert roc_auc(y, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
+    assert roc_auc(y, np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
+    assert roc_auc(np.array([1, 1], bool), np.array([0.3, 0.4])) is None

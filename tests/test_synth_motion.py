@@ -1,19 +1,25 @@
 """Kinematic exercise synthesizer: body, faults, rubric, views, noise and data sets."""
 
+import os
+from dataclasses import fields
+
 import numpy as np
 import pytest
 
 from fitscore_core.errors import FitScoreError
 from fitscore_core.skeletons import BODY_25
+from fitscore_core.synth import dataset as dataset_module
 from fitscore_core.synth.body import (HEIGHT_RANGE, SCALE_RANGE, BodyShape, Pose,
                                       forward_kinematics, random_body)
 from fitscore_core.synth.camera import Camera
-from fitscore_core.synth.dataset import (FAULT_COLUMNS, generate_dataset, load_dataset,
-                                         save_dataset, subject_body)
+from fitscore_core.synth.dataset import (FAULT_COLUMNS, SynthDataset, generate_dataset,
+                                         load_dataset, save_dataset, subject_body)
 from fitscore_core.synth.exercises import (EXERCISES, FAULT_AFFECTED, FAULT_JOINTS, ClipSpec,
                                            generate_motion)
-from fitscore_core.synth.noise import (NoiseParams, apply_noise, confidences, drop_joints,
-                                       jitter, swap_left_right)
+from fitscore_core.synth.kinematics import compose, euler, rot_x, rot_y, rot_z, two_link
+from fitscore_core.synth.moves.common import arm_rot, clavicle_rot, foot_rot, sides
+from fitscore_core.synth.noise import (NoiseParams, apply_noise, body_height_px, confidences,
+                                       drop_joints, jitter, swap_left_right)
 from fitscore_core.synth.rubric import FAULT_WEIGHTS, score_motion, score_reps
 from fitscore_core.synth.views import (camera_axes, default_yaw, fit_camera, project_keypoints,
                                        sample_camera)
@@ -408,3 +414,71 @@ def test_dataset_progress_and_workers_agree():
     assert set(one.exercise) == {"shoulder_shrug", "jumping_jack"}
     two = generate_dataset(70, seed=3, exercises=["shoulder_shrug", "jumping_jack"], workers=2)
     assert np.array_equal(one.keypoints, two.keypoints)
+    for f in fields(SynthDataset):
+        a, b = getattr(one, f.name), getattr(two, f.name)
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f") if isinstance(a, np.ndarray) \
+            else a == b, f.name
+
+
+def test_dataset_chunks_land_in_order_however_they_travel(tmp_path):
+    """Worker output goes through a spool file, or inline when the spool is unusable; the
+    frame store grows past its first reservation: the same data set either way."""
+    args = (5, range(0, 9), tuple(EXERCISES), 3)
+    inline_labels, inline = dataset_module._chunk(args + (None,))
+    spooled_labels, (path, n) = dataset_module._chunk(args + (str(tmp_path),))
+    _, fallback = dataset_module._chunk(args + (str(tmp_path / "missing"),))
+    assert all(np.array_equal(a, b) for a, b in zip(inline, fallback))
+    assert n == sum(len(k) for k in inline) == int(inline_labels["lengths"].sum())
+    frames = dataset_module._Frames(3)               # far too small: must grow
+    frames.append_file(path, n)
+    for k in inline:
+        frames.append(k)
+    assert not (tmp_path / os.path.basename(path)).exists()
+    joined = np.concatenate(inline)
+    assert np.array_equal(frames.array(), np.concatenate([joined, joined]))
+    for k, v in inline_labels.items():
+        assert np.array_equal(v, spooled_labels[k], equal_nan=v.dtype.kind == "f"), k
+
+
+# ---------------------------------------------------------------- fast paths = the plain math
+
+def test_rotation_and_ik_fast_paths_match_the_plain_math():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(3, 50)) * 2
+    for angles in ((a, 0.3, 0.0), (a, b, c), (0.4, b, -1.1), (0.2, 0.3, 0.4)):
+        plain = rot_z(angles[0]) @ rot_x(angles[1]) @ rot_y(angles[2])
+        fast = euler(("z", np.asarray(angles[0])), ("x", np.asarray(angles[1])),
+                     ("y", np.asarray(angles[2])))
+        assert fast.shape == plain.shape and np.allclose(fast, plain, rtol=0, atol=1e-15)
+    for rule, args in ((arm_rot, (a, b, c)), (foot_rot, (0.3, b)), (clavicle_rot, (a, b))):
+        mirrored = sides(rule(*args, 1))
+        assert np.array_equal(mirrored[-1], rule(*args, -1))      # exact, not just close
+    assert np.allclose(compose(rot_x(a), rot_y(0.7)), rot_x(a) @ rot_y(0.7), rtol=0, atol=1e-15)
+    root, target = rng.normal(size=(2, 1, 3)) * 0.4
+    one = two_link(root, target, 0.4, 0.45, np.array([0.0, 0.0, 1.0]), -1.0)
+    many = two_link(np.repeat(root, 3, 0), np.repeat(target, 3, 0), 0.4, 0.45,
+                    np.array([0.0, 0.0, 1.0]), -1.0)
+    for x, y in zip(one, many):
+        assert np.array_equal(x[0], y[2])
+    for frame in one[1:]:
+        assert np.allclose(frame[0].T @ frame[0], np.eye(3), atol=1e-12)
+
+
+def test_apply_noise_is_its_steps_in_order():
+    m = motion("squat", seed=2)
+    cam = fit_camera(m.joints3d, yaw_deg=60, pitch_deg=5, fps=m.fps)
+    kps, depth = project_keypoints(cam, m.joints3d)
+    kps[5:9, 4] = 0.0                                       # a few joints not found
+    p = NoiseParams(drop_rate=0.03, swap_rate=0.02)
+    for size in (None, (cam.width, cam.height)):
+        rng = np.random.default_rng(4)
+        out = kps.astype(np.float32)
+        out[..., 2] = confidences(depth, rng, p.conf_base, p.far_conf_drop) * (out[..., 2] > 0)
+        out = jitter(out, rng, p.jitter * body_height_px(kps), p.jitter_corr)
+        out = drop_joints(out, rng, p.drop_rate, p.drop_burst)
+        out = swap_left_right(out, rng, p.swap_rate, p.swap_burst)
+        if size is not None:
+            found = out[..., 2] > 0
+            out[..., 0] = np.clip(out[..., 0], 0, size[0] - 1) * found
+            out[..., 1] = np.clip(out[..., 1], 0, size[1] - 1) * found
+        assert np.array_equal(apply_noise(kps, depth, np.random.default_rng(4), p, size), out)

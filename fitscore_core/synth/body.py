@@ -18,6 +18,7 @@ way every bone keeps its length, so the skeleton stays the same person in every 
 Segment lengths follow Drillis & Contini's fractions of stature, scaled per person.
 """
 
+import functools
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from fitscore_core.errors import FitScoreError
 from fitscore_core.skeletons import BODY_25
-from fitscore_core.synth.kinematics import apply, identity
+from fitscore_core.synth.kinematics import apply, compose, identity
 
 J = {name: i for i, name in enumerate(BODY_25.joints)}
 
@@ -75,7 +76,7 @@ class BodyShape:
 
     @property
     def segments(self) -> "Segments":
-        return Segments.of(self)
+        return _segments_of(self)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ class Segments:
         return np.array([n, (-e[0], e[1], e[2]), e, (-r[0], r[1], r[2]), r])
 
 
+@functools.lru_cache(maxsize=1024)
+def _segments_of(body: BodyShape) -> Segments:
+    return Segments.of(body)
+
+
 def random_body(rng: np.random.Generator) -> BodyShape:
     """A plausible adult: height ~ N(1.72, 0.09) m, proportions within ±10%."""
 
@@ -207,7 +213,7 @@ class _Chain:
             else:
                 parent = self[SEGMENT_PARENT[name]]
                 loc = self.pose.local.get(name)
-                self.cache[name] = parent if loc is None else parent @ loc
+                self.cache[name] = parent if loc is None else compose(parent, loc)
         return self.cache[name]
 
 
@@ -245,27 +251,68 @@ def forward_kinematics(body: BodyShape | Segments, pose: Pose) -> np.ndarray:
     """Pose over T frames -> (T, 25, 3) BODY_25 joints in world metres."""
     seg = body if isinstance(body, Segments) else body.segments
     ch = _Chain(pose)
-    tr = _trunk(seg, pose, ch)
-    pts: dict[str, np.ndarray] = {"MidHip": tr.mid_hip, "Neck": tr.neck}
+    n = pose.n_frames
+    sel = _bone_offsets(seg)
+    # The offsets a segment carries are rotated by one small BLAS product straight into row
+    # layout (3, T); each joint is one add written through a (25, 3, T) view of the result.
+    out = np.empty((n, 25, 3))
+    rows = out.transpose(1, 2, 0)
+
+    def bones(name: str) -> np.ndarray:
+        """(m, 3, T) (or (m, 3, 1) for a constant rotation) world offsets of segment `name`."""
+        rot, s = ch[name], sel[name]
+        if rot.ndim == 2 or rot.strides[0] == 0:
+            return (s @ (rot if rot.ndim == 2 else rot[0]).reshape(9)).reshape(-1, 3, 1)
+        return (s @ rot.reshape(-1, 9).T).reshape(-1, 3, n)
+
+    p = rows[J["MidHip"]]
+    p[:] = np.broadcast_to(pose.root_pos, (n, 3)).T
+    hips = bones("pelvis")
+    np.add(p, hips[0], out=rows[J["RHip"]])
+    np.add(p, hips[1], out=rows[J["LHip"]])
+    spine_mid = p + bones("lumbar")[0]
+    neck = np.add(spine_mid, bones("thorax")[0], out=rows[J["Neck"]])
     for side, s in (("r", "R"), ("l", "L")):
-        sgn = 1 if side == "l" else -1
-        hip = tr.r_hip if side == "r" else tr.l_hip
-        shoulder = tr.r_shoulder if side == "r" else tr.l_shoulder
-        pts[s + "Hip"], pts[s + "Shoulder"] = hip, shoulder
-        elbow = shoulder + apply(ch[side + "_upper_arm"], np.array([0.0, -seg.upper_arm, 0.0]))
-        pts[s + "Elbow"] = elbow
-        pts[s + "Wrist"] = elbow + apply(ch[side + "_forearm"], np.array([0.0, -seg.forearm, 0.0]))
-        knee = hip + apply(ch[side + "_thigh"], np.array([0.0, -seg.thigh, 0.0]))
-        ankle = knee + apply(ch[side + "_shank"], np.array([0.0, -seg.shank, 0.0]))
-        pts[s + "Knee"], pts[s + "Ankle"] = knee, ankle
-        foot = ch[side + "_foot"]
-        for name, off in zip(("Heel", "BigToe", "SmallToe"), seg.foot_points(sgn)):
-            pts[s + name] = ankle + apply(foot, off)
-    pivot = tr.neck + apply(ch["neck"], np.array([0.0, seg.neck, 0.0]))
-    head = ch["head"]
-    for name, off in zip(("Nose", "REye", "LEye", "REar", "LEar"), seg.face_points()):
-        pts[name] = pivot + apply(head, off)
-    return np.stack([pts[name] for name in BODY_25.joints], axis=1)
+        shoulder = np.add(neck, bones(side + "_clavicle")[0], out=rows[J[s + "Shoulder"]])
+        elbow = np.add(shoulder, bones(side + "_upper_arm")[0], out=rows[J[s + "Elbow"]])
+        np.add(elbow, bones(side + "_forearm")[0], out=rows[J[s + "Wrist"]])
+        hip = rows[J[s + "Hip"]]
+        knee = np.add(hip, bones(side + "_thigh")[0], out=rows[J[s + "Knee"]])
+        ankle = np.add(knee, bones(side + "_shank")[0], out=rows[J[s + "Ankle"]])
+        toe = J[s + "BigToe"]                       # BigToe, SmallToe, Heel are consecutive
+        np.add(ankle, bones(side + "_foot"), out=rows[toe: toe + 3])
+    pivot = neck + bones("neck")[0]
+    face = bones("head")                            # Nose, then REye, LEye, REar, LEar
+    np.add(pivot, face[0], out=rows[J["Nose"]])
+    np.add(pivot, face[1:], out=rows[J["REye"]: J["REye"] + 4])
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _bone_offsets(seg: Segments) -> dict[str, np.ndarray]:
+    """Segment -> (3m, 9) matrix taking a flattened rotation to its m rotated offsets."""
+    hip = seg.hip_half
+    offsets = {
+        "pelvis": [(-hip, 0.0, 0.0), (hip, 0.0, 0.0)],
+        "lumbar": [(0.0, seg.lumbar, 0.0)], "thorax": [(0.0, seg.thoracic, 0.0)],
+        "neck": [(0.0, seg.neck, 0.0)], "head": seg.face_points(),
+    }
+    for side, sgn in (("r", -1), ("l", 1)):
+        offsets[side + "_clavicle"] = [(sgn * seg.shoulder_half, -seg.shoulder_drop, 0.0)]
+        for name, length in (("_upper_arm", seg.upper_arm), ("_forearm", seg.forearm),
+                             ("_thigh", seg.thigh), ("_shank", seg.shank)):
+            offsets[side + name] = [(0.0, -length, 0.0)]
+        heel, big, small = seg.foot_points(sgn)
+        offsets[side + "_foot"] = [big, small, heel]
+    out = {}
+    for name, offs in offsets.items():
+        m = np.zeros((3 * len(offs), 9))
+        for a, v in enumerate(offs):
+            for i in range(3):
+                m[3 * a + i, 3 * i: 3 * i + 3] = v
+        m.flags.writeable = False
+        out[name] = m
+    return out
 
 
 def head_top(body: BodyShape | Segments, pose: Pose) -> np.ndarray:

@@ -97,7 +97,7 @@ def validate_spec(spec: ClipSpec) -> None:
         _fail(f"fps must be a positive number up to {MAX_FPS:g} (typical: 24-60), got {spec.fps!r}")
     if isinstance(spec.seed, bool) or not isinstance(spec.seed, (int, np.integer)) or spec.seed < 0:
         _fail(f"seed must be a non-negative whole number, got {spec.seed!r}")
-    if not isinstance(spec.faults, Mapping):
+    if not isinstance(spec.faults, (dict, Mapping)):
         _fail("faults must be a mapping of fault name -> severity")
     for name, value in spec.faults.items():
         if name not in model.fault_names:
@@ -111,7 +111,7 @@ def validate_spec(spec: ClipSpec) -> None:
         if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != spec.reps):
             _fail(f"severity of {spec.exercise} fault {name!r} must be one number in [0, 1] "
                   f"or a list of {spec.reps} (one per rep), got {value!r}")
-        if not np.all((arr >= 0) & (arr <= 1)):
+        if not (0 <= float(arr) <= 1 if arr.ndim == 0 else ((arr >= 0) & (arr <= 1)).all()):
             _fail(f"severity of {spec.exercise} fault {name!r} must be between 0 and 1 "
                   f"(0 = absent, 1 = worst), got {value!r}")
     for a, b in model.exclusive:
@@ -166,9 +166,9 @@ def generate_motion(spec: ClipSpec) -> Motion:
     # the person depends on the seed only (one seed = one person across exercises); tempo and
     # style depend on the exercise too, so a seed's squat and curl do not share rep timings
     ex_id = zlib.crc32(model.name.encode())
-    body_ss = np.random.SeedSequence([spec.seed, 0])
     time_ss, style_ss = (np.random.SeedSequence([spec.seed, k, ex_id]) for k in (1, 2))
-    body = spec.body if spec.body is not None else random_body(np.random.default_rng(body_ss))
+    body = spec.body if spec.body is not None else \
+        random_body(np.random.default_rng(np.random.SeedSequence([spec.seed, 0])))
     trng = np.random.default_rng(time_ss)
     rep_s = trng.uniform(*model.rep_seconds)
     pause_b = trng.uniform(*model.pause_bottom_s)
@@ -184,12 +184,15 @@ def generate_motion(spec: ClipSpec) -> Motion:
     sev = {name: severity_trace(v, timing) for name, v in per_rep.items()}
     ctx = MoveContext(body, body.segments, timing, sev, np.random.default_rng(style_ss))
     joints = forward_kinematics(ctx.seg, model.build(ctx))
+    names = list(per_rep)
+    means = np.mean(np.stack([per_rep[k] for k in names]), axis=1).tolist()   # one call, same sums
+    columns = [per_rep[k].tolist() for k in names]
     return Motion(
         exercise=model.name, joints3d=joints, fps=float(spec.fps), rep_ranges=timing.rep_ranges,
         rep_seconds=timing.rep_seconds,
-        rep_amplitude=tuple(float(a) for a in timing.amplitude),
-        faults={k: round(float(np.mean(v)), 6) for k, v in per_rep.items()},
-        rep_faults=tuple({k: float(v[r]) for k, v in per_rep.items()} for r in range(spec.reps)),
+        rep_amplitude=tuple(timing.amplitude.tolist()),
+        faults={k: round(m, 6) for k, m in zip(names, means)},
+        rep_faults=tuple({k: c[r] for k, c in zip(names, columns)} for r in range(spec.reps)),
         body=body, spec=spec)
 
 

@@ -74,12 +74,19 @@ def body_height_px(kps: np.ndarray, max_frames: int = 32) -> float:
     x, y = sub[..., 0], sub[..., 1]
     if found.all():   # the usual case for projected keypoints: no masking needed
         size = np.maximum(x.max(axis=1) - x.min(axis=1), y.max(axis=1) - y.min(axis=1))
-        return float(np.median(size))
+        return _median(size)
     ext = [np.where(found, v, -np.inf).max(axis=1) - np.where(found, v, np.inf).min(axis=1)
            for v in (x, y)]
     size = np.maximum(*ext)
     size = size[np.isfinite(size)]
-    return float(np.median(size)) if size.size else 0.0
+    return _median(size) if size.size else 0.0
+
+
+def _median(v: np.ndarray) -> float:
+    """float(np.median(v)) of a short 1-D array, without np.median's ~10 us of overhead."""
+    s = np.sort(v)
+    k = s.shape[0] // 2
+    return float(s[k]) if s.shape[0] % 2 else float((s[k - 1] + s[k]) / s.dtype.type(2))
 
 
 def confidences(depth: np.ndarray, rng: np.random.Generator, base: float = 0.9,
@@ -89,42 +96,72 @@ def confidences(depth: np.ndarray, rng: np.random.Generator, base: float = 0.9,
     A far joint is hidden by the body in side views: its depth exceeds its partner's; the
     drop grows to far_drop when it is 25 cm or more behind.
     """
-    behind = np.clip((depth - depth[:, MIRROR]) / 0.25, 0.0, 1.0)
-    wobble = rng.random(depth.shape, dtype=np.float32) - np.float32(0.5)  # uniform, sd ~0.03
-    conf = (base - far_drop * behind) + np.float32(0.1) * wobble
-    return np.clip(conf, 0.05, 1.0).astype(np.float32)
+    behind = (depth - depth[:, MIRROR]) / 0.25
+    np.clip(behind, 0.0, 1.0, out=behind)
+    wobble = rng.random(depth.shape, dtype=np.float32)   # uniform, sd ~0.03 once scaled
+    wobble -= np.float32(0.5)
+    wobble *= np.float32(0.1)
+    conf = behind                                        # in place: base - far_drop * behind
+    conf *= -far_drop
+    conf += base
+    conf += wobble
+    np.clip(conf, 0.05, 1.0, out=conf)
+    return conf.astype(np.float32, copy=False)
 
 
 def jitter(kps: np.ndarray, rng: np.random.Generator, sigma_px: float, corr: float = 0.6
            ) -> np.ndarray:
     """Add AR(1)-correlated pixel noise of marginal std sigma_px x per-joint scale x (2 - conf):
     a confident joint gets sigma, an occluded one up to twice that. Missing joints stay missing."""
-    t = kps.shape[0]
-    conf = kps[..., 2]
+    out = kps.copy()
+    out[..., 0], out[..., 1] = _jitter_planes(kps[..., 0], kps[..., 1], kps[..., 2], rng,
+                                              sigma_px, corr)
+    return out
+
+
+def _jitter_planes(x: np.ndarray, y: np.ndarray, conf: np.ndarray, rng: np.random.Generator,
+                   sigma_px: float, corr: float, zero_missing: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """jitter() on (T, 25) planes of x, y and confidence; returns the new x and y planes.
+    zero_missing=False leaves x and y of missing joints to the caller (apply_noise zeroes them
+    at the end anyway)."""
+    t = conf.shape[0]
     scale = (sigma_px * _JOINT_SCALE).astype(np.float32) * (2.0 - np.clip(conf, 0, 1))
     # x and y planes (contiguous: fast). Innovations are triangular (sum of two uniforms,
     # unit variance): near-Gaussian after the AR filter and 5x cheaper to draw than normals.
-    e = rng.random((2, 2, t, 25), dtype=np.float32)
-    e = (e[0] + e[1] - np.float32(1.0)) * np.float32(np.sqrt(6.0))
+    u = rng.random((2, 2, t, 25), dtype=np.float32)
+    e = np.add(u[0], u[1])
+    e -= np.float32(1.0)
+    e *= np.float32(np.sqrt(6.0))
     if corr > 0 and t > 1:
         # AR(1): x_0 = e_0, x_t = c x_{t-1} + sqrt(1 - c^2) e_t, unit variance throughout
         s = np.float32(np.sqrt(1.0 - corr * corr))
         e, _ = lfilter(np.array([s], np.float32), np.array([1.0, -corr], np.float32), e, axis=1,
                        zi=((1 - s) * e[:, :1]))
-    found = (conf > 0).astype(np.float32)
-    out = kps.copy()
-    out[..., 0] = (out[..., 0] + e[0] * scale) * found
-    out[..., 1] = (out[..., 1] + e[1] * scale) * found
-    return out
+    e = np.multiply(e, scale, out=e if scale.dtype == e.dtype else None)
+    x = x + e[0]
+    y = y + e[1]
+    if zero_missing:
+        found = (conf > 0).astype(np.float32)
+        x *= found
+        y *= found
+    return x, y
 
 
 def _bursts(rng: np.random.Generator, t: int, expected: float, burst: tuple[int, int]
             ) -> list[tuple[int, int]]:
     """Random (start, end) frame spans, Poisson(expected) of them."""
+    starts, ends = _burst_arrays(rng, t, expected, burst)
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _burst_arrays(rng: np.random.Generator, t: int, expected: float, burst: tuple[int, int]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """_bursts as (starts, ends) arrays (the same draws)."""
     n = rng.poisson(expected) if expected > 0 else 0
     starts = rng.integers(0, max(1, t), n)
     lengths = rng.integers(burst[0], burst[1] + 1, n)
-    return [(int(s), int(min(t, s + l))) for s, l in zip(starts, lengths)]
+    return starts, np.minimum(t, starts + lengths)
 
 
 def drop_joints(kps: np.ndarray, rng: np.random.Generator, rate: float,
@@ -133,30 +170,57 @@ def drop_joints(kps: np.ndarray, rng: np.random.Generator, rate: float,
 
     Low-confidence joints are picked more often, as real detectors lose occluded joints first.
     """
-    t = kps.shape[0]
-    mean_len = (burst[0] + burst[1]) / 2
-    spans = _bursts(rng, t, rate * t * 25 / mean_len, burst)
     out = kps.copy()
-    if not spans:
-        return out
-    w = 1.5 - np.clip(kps[..., 2].mean(axis=0), 0, 1)
-    cw = np.cumsum(w)
-    joints = np.minimum(np.searchsorted(cw, rng.random(len(spans)) * cw[-1], side="right"), 24)
-    for (s, e), j in zip(spans, joints):
-        out[s:e, j] = 0.0
+    lost = _drop_mask(kps[..., 2], rng, rate, burst)
+    if lost is not None:
+        out[lost] = 0.0
     return out
+
+
+def _drop_mask(conf: np.ndarray, rng: np.random.Generator, rate: float,
+               burst: tuple[int, int]) -> np.ndarray | None:
+    """(T, 25) mask of the joint-frames drop_joints loses (None: none), same draws."""
+    t = conf.shape[0]
+    mean_len = (burst[0] + burst[1]) / 2
+    starts, ends = _burst_arrays(rng, t, rate * t * 25 / mean_len, burst)
+    if not len(starts):
+        return None
+    w = 1.5 - np.clip(conf.mean(axis=0), 0, 1)
+    cw = np.cumsum(w)
+    joints = np.minimum(np.searchsorted(cw, rng.random(len(starts)) * cw[-1], side="right"), 24)
+    lengths = ends - starts
+    first = np.cumsum(lengths) - lengths
+    frames = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
+    lost = np.zeros(conf.shape, bool)
+    lost[frames, np.repeat(joints, lengths)] = True
+    return lost
 
 
 def swap_left_right(kps: np.ndarray, rng: np.random.Generator, rate: float,
                     burst: tuple[int, int] = (2, 6)) -> np.ndarray:
     """Swap the labels of an arm pair, a leg pair or the whole left/right side for a few frames."""
-    t = kps.shape[0]
-    out = kps.copy()
-    for s, e in _bursts(rng, t, rate * t, burst):
+    return _swap_planes((kps,), rng, rate, burst)[0]
+
+
+def _swap_planes(planes: tuple[np.ndarray, ...], rng: np.random.Generator, rate: float,
+                 burst: tuple[int, int], copy: bool = True) -> tuple[np.ndarray, ...]:
+    """swap_left_right() applied alike to arrays whose axes 0 and 1 are frames and joints
+    (copy=False: may return the inputs themselves when nothing is swapped)."""
+    t = planes[0].shape[0]
+    starts, ends = _burst_arrays(rng, t, rate * t, burst)
+    if not len(starts) and not copy:
+        return planes
+    out = tuple(p.copy() for p in planes)
+    for s, e in zip(starts.tolist(), ends.tolist()):
         group = _PAIRS[("arms", "legs", "all")[int(rng.integers(3))]]
-        src = [int(MIRROR[j]) for j in group]
-        out[s:e, group + src] = kps[s:e, src + group]
+        cols, src = _SWAP[id(group)]
+        for o, p in zip(out, planes):
+            o[s:e, cols] = p[s:e, src]
     return out
+
+
+_SWAP = {id(g): (g + [int(MIRROR[j]) for j in g], [int(MIRROR[j]) for j in g] + g)
+         for g in _PAIRS.values()}
 
 
 def apply_noise(kps: np.ndarray, depth: np.ndarray, rng: np.random.Generator,
@@ -164,15 +228,30 @@ def apply_noise(kps: np.ndarray, depth: np.ndarray, rng: np.random.Generator,
     """Perfect projected keypoints (T, 25, 3) + depths (T, 25) -> detector-like keypoints.
 
     size: (width, height) of the frame; found joints are kept inside it, as a detector's are.
+    The steps are confidences, jitter, drop_joints, swap_left_right and the frame clip, done
+    on contiguous (T, 25) planes of x, y and confidence (the same draws and numbers as the
+    step functions on (T, 25, 3) arrays, several times faster).
     """
-    out = np.array(kps, dtype=np.float32)
-    found = out[..., 2] > 0
-    out[..., 2] = confidences(depth, rng, params.conf_base, params.far_conf_drop) * found
-    out = jitter(out, rng, params.jitter * body_height_px(kps), params.jitter_corr)
-    out = drop_joints(out, rng, params.drop_rate, params.drop_burst)
-    out = swap_left_right(out, rng, params.swap_rate, params.swap_burst)
+    kps = np.asarray(kps)
+    x = kps[..., 0].astype(np.float32)
+    y = kps[..., 1].astype(np.float32)
+    conf = confidences(depth, rng, params.conf_base, params.far_conf_drop)
+    conf *= kps[..., 2].astype(np.float32, copy=False) > 0
+    # x and y of joints without confidence (not found, lost) are zeroed once, at the end
+    x, y = _jitter_planes(x, y, conf, rng, params.jitter * body_height_px(kps), params.jitter_corr,
+                          zero_missing=False)
+    lost = _drop_mask(conf, rng, params.drop_rate, params.drop_burst)
+    if lost is not None:
+        conf[lost] = 0.0
+    x, y, conf = _swap_planes((x, y, conf), rng, params.swap_rate, params.swap_burst, copy=False)
+    found = conf > 0
     if size is not None:
-        found = out[..., 2] > 0
-        out[..., 0] = np.clip(out[..., 0], 0, size[0] - 1) * found
-        out[..., 1] = np.clip(out[..., 1], 0, size[1] - 1) * found
+        np.clip(x, 0, size[0] - 1, out=x)
+        np.clip(y, 0, size[1] - 1, out=y)
+    x *= found
+    y *= found
+    out = np.empty(conf.shape + (3,), np.float32)
+    out[..., 0] = x
+    out[..., 1] = y
+    out[..., 2] = conf
     return out

@@ -114,7 +114,7 @@ def score_reps(exercise: str, rep_faults: Sequence[Mapping[str, float]],
             ded.append(Deduction("too slow", SLOW_POINTS * min(1.0, (dur - hi) / hi)))
         if amp < 1.0:
             ded.append(Deduction("range short of the person's best", RANGE_POINTS * (1.0 - float(amp))))
-        score = float(np.clip(100.0 - sum(d.points for d in ded), 0.0, 100.0))
+        score = min(max(100.0 - sum(d.points for d in ded), 0.0), 100.0)
         reps.append(RepScore(i, score, tuple(ded)))
     return ClipScore(exercise, float(np.mean([r.score for r in reps])), tuple(reps))
 

@@ -13,6 +13,9 @@ is eased with a half cosine, so joints start and stop smoothly the way people mo
 move describes its positions as a function of this one phase.
 """
 
+import bisect
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,27 +72,33 @@ def make_timing(reps: int, rep_seconds: float, out_fraction: float, pause_bottom
     knots_t, knots_p = [0.0, lead], [0.0, 0.0]
     starts, ends = [], []
     t = lead
+    dur_l, frac_l, pb_l, pt_l = dur.tolist(), frac.tolist(), pb.tolist(), pt.tolist()
     for k in range(reps):
-        out_s, back_s = dur[k] * frac[k], dur[k] * (1 - frac[k])
+        out_s, back_s = dur_l[k] * frac_l[k], dur_l[k] * (1 - frac_l[k])
         starts.append(t)
         t += out_s
         knots_t.append(t); knots_p.append(1.0)
-        t += pb[k]
+        t += pb_l[k]
         knots_t.append(t); knots_p.append(1.0)
         t += back_s
         knots_t.append(t); knots_p.append(0.0)
         ends.append(t)
-        t += pt[k] if k < reps - 1 else tail
+        t += pt_l[k] if k < reps - 1 else tail
         knots_t.append(t); knots_p.append(0.0)
 
-    n = max(2, int(np.ceil(t * fps)))
+    n = max(2, math.ceil(t * fps))
     time = np.arange(n) / fps
-    raw = np.interp(time, knots_t, knots_p)
-    phase = 0.5 - 0.5 * np.cos(np.pi * raw)
+    phase = np.interp(time, knots_t, knots_p)
+    phase *= np.pi
+    np.cos(phase, out=phase)
+    phase *= 0.5
+    np.subtract(0.5, phase, out=phase)              # 0.5 - 0.5 cos(pi raw)
     starts_a, ends_a = np.array(starts), np.array(ends)
-    rep = np.clip(np.searchsorted(starts_a, time, side="right") - 1, 0, reps - 1)
-    inside = (time >= starts_a[rep]) & (time < ends_a[rep])
-    progress = np.where(inside, (time - starts_a[rep]) / (ends_a[rep] - starts_a[rep]), 0.0)
+    rep = np.searchsorted(starts_a, time, side="right") - 1
+    np.clip(rep, 0, reps - 1, out=rep)
+    start, end = starts_a[rep], ends_a[rep]
+    inside = (time >= start) & (time < end)
+    progress = np.where(inside, (time - start) / (end - start), 0.0)
     ranges = []
     for s, e in zip(starts, ends):
         a = min(int(round(s * fps)), n - 1)
@@ -105,15 +114,22 @@ def severity_trace(per_rep: np.ndarray, timing: RepTiming, smooth_s: float = 0.3
     a fault is bit-for-bit the good clip.
     """
     per_rep = np.asarray(per_rep, dtype=float)
-    if np.all(per_rep == per_rep[0]):
+    values = per_rep.tolist()
+    if all(v == values[0] for v in values):
         return np.full(timing.n_frames, per_rep[0])
     step = per_rep[timing.rep]
-    k = max(1, int(round(smooth_s * timing.fps)))
+    kernel = _hanning_kernel(max(1, int(round(smooth_s * timing.fps))))
+    half = len(kernel) // 2
+    padded = np.concatenate([np.full(half, step[0]), step, np.full(half, step[-1])])
+    return np.convolve(padded, kernel, mode="valid")
+
+
+@functools.lru_cache(maxsize=64)
+def _hanning_kernel(k: int) -> np.ndarray:
     kernel = np.hanning(2 * k + 1)[1:-1]
     kernel /= kernel.sum()
-    half = len(kernel) // 2
-    padded = np.pad(step, (half, half), mode="edge")
-    return np.convolve(padded, kernel, mode="valid")
+    kernel.flags.writeable = False
+    return kernel
 
 
 def smooth_noise(rng: np.random.Generator, n_frames: int, fps: float, channels: int = 1,
@@ -122,18 +138,28 @@ def smooth_noise(rng: np.random.Generator, n_frames: int, fps: float, channels: 
 
     Real people sway and drift a little; this keeps good reps from being robotic copies.
     """
-    t = np.arange(n_frames)[:, None, None] / fps
     f = rng.uniform(0.08, max_hz, (1, channels, 3))
     ph = rng.uniform(0, 2 * np.pi, (1, channels, 3))
     a = rng.uniform(0.3, 1.0, (1, channels, 3))
     a /= a.sum(axis=2, keepdims=True)
-    return np.sum(a * np.sin(2 * np.pi * f * t + ph), axis=2)
+    # sum_k a_k sin(2 pi f_k t + ph_k), computed as contiguous (channels * 3, T) rows
+    arg = (2 * np.pi * f).reshape(-1, 1) * (np.arange(n_frames) / fps)
+    arg += ph.reshape(-1, 1)
+    np.sin(arg, out=arg)
+    arg *= a.reshape(-1, 1)
+    arg = arg.reshape(channels, 3, n_frames)
+    return (arg[:, 0] + arg[:, 1] + arg[:, 2]).T     # (T, channels) view of (channels, T)
 
 
 def pick(rng: np.random.Generator, weights) -> int:
     """Index drawn with the given weights (rng.choice(p=...) is ~10x slower per call)."""
-    c = np.cumsum(weights)
-    return int(np.searchsorted(c, rng.random() * c[-1], side="right"))
+    c = _cumulative(tuple(np.asarray(weights, dtype=float).tolist()))
+    return bisect.bisect_right(c, rng.random() * c[-1])
+
+
+@functools.lru_cache(maxsize=256)
+def _cumulative(weights: tuple[float, ...]) -> list[float]:
+    return np.cumsum(weights).tolist()
 
 
 def smoothstep(x: np.ndarray) -> np.ndarray:

@@ -91,26 +91,31 @@ def fit_camera(joints3d: np.ndarray, yaw_deg: float, pitch_deg: float, fps: floa
     focal = float((width / 2) / np.tan(np.radians(fov_deg) / 2))
     rot = camera_axes(yaw_deg, pitch_deg)
     q = rot @ (cols - centre[:, None])            # camera axes, origin at the box centre
-    frame = np.array([width, height], float)[:, None]
     near = float(-q[2].min()) + 0.5               # keep every joint >= 0.5 m in front
-    dist, shift = max(2.0, near), np.zeros((2, 1))
-    for _ in range(3):
-        px = focal * (q[:2] - shift) / (q[2] + dist)
-        size = px.max(axis=1) - px.min(axis=1)
-        dist = max(near, dist * float(np.max(size / (fill * frame[:, 0]))))
+    dist = max(2.0, near)
+    fq = focal * q[:2]
+    for _ in range(3):                            # 2-vectors below are plain floats: same math
+        px = fq / (q[2] + dist)
+        hi, lo = px.max(axis=1), px.min(axis=1)
+        dist = max(near, dist * max((float(hi[0]) - float(lo[0])) / (fill * width),
+                                    (float(hi[1]) - float(lo[1])) / (fill * height)))
+    shift = [0.0, 0.0]
     for _ in range(2):
-        px = focal * (q[:2] - shift) / (q[2] + dist) + frame / 2
-        lo, hi = px.min(axis=1, keepdims=True), px.max(axis=1, keepdims=True)
-        slack = np.maximum(frame - (hi - lo), 0.0)
-        want_lo = slack / 2 * (1.0 + 0.9 * np.asarray(offset, float)[:, None])
-        shift = shift - (want_lo - lo) * dist / focal
-    shift = shift[:, 0]
+        px = focal * (q[:2] - np.array(shift)[:, None]) / (q[2] + dist)
+        hi, lo = px.max(axis=1), px.min(axis=1)
+        for k, size in enumerate((width, height)):
+            lo_k = float(lo[k]) + size / 2
+            hi_k = float(hi[k]) + size / 2
+            slack = max(size - (hi_k - lo_k), 0.0)
+            want_lo = slack / 2 * (1.0 + 0.9 * float(offset[k]))
+            shift[k] = shift[k] - (want_lo - lo_k) * dist / focal
+    half = np.array([width / 2, height / 2])[:, None]
     for _ in range(8):
         target = centre + rot[0] * shift[0] + rot[1] * shift[1]
         cam = Camera(yaw_deg, pitch_deg, dist, tuple(target), focal, width, height, fps)
         c = rot @ (cols - cam.position[:, None])
-        px = focal * c[:2] / np.maximum(c[2], 1e-6) + frame / 2
-        if c[2].min() > 0.1 and px.min() >= 0 and np.all(px.max(axis=1) < frame[:, 0]):
+        px = focal * c[:2] / np.maximum(c[2], 1e-6) + half
+        if c[2].min() > 0.1 and px.min() >= 0 and px[0].max() < width and px[1].max() < height:
             break
         dist *= 1.1
     return cam
@@ -141,12 +146,22 @@ def project_keypoints(camera: Camera, joints3d: np.ndarray) -> tuple[np.ndarray,
     cam = rot @ joints3d.reshape(-1, 3).T                 # (3, N): rows are contiguous
     cam -= (rot @ camera.position)[:, None]
     depth = cam[2]
-    inv = camera.focal_px / np.maximum(depth, 1e-6)
-    x = cam[0] * inv + camera.width / 2
-    y = cam[1] * inv + camera.height / 2
-    inside = (depth > 0.05) & (x >= 0) & (x < camera.width) & (y >= 0) & (y < camera.height)
+    inv = np.maximum(depth, 1e-6)
+    np.divide(camera.focal_px, inv, out=inv)
+    x, y = cam[0], cam[1]
+    x *= inv
+    x += camera.width / 2
+    y *= inv
+    y += camera.height / 2
     out = np.empty((cam.shape[1], 3), dtype=np.float32)
-    out[:, 0] = x * inside
-    out[:, 1] = y * inside
-    out[:, 2] = inside
+    if (depth.min() > 0.05 and x.min() >= 0 and x.max() < camera.width and y.min() >= 0
+            and y.max() < camera.height):      # the usual case: every joint in the frame
+        out[:, 0] = x
+        out[:, 1] = y
+        out[:, 2] = 1.0
+    else:
+        inside = (depth > 0.05) & (x >= 0) & (x < camera.width) & (y >= 0) & (y < camera.height)
+        out[:, 0] = x * inside
+        out[:, 1] = y * inside
+        out[:, 2] = inside
     return out.reshape(shape + (3,)), depth.reshape(shape)

@@ -12,7 +12,7 @@ from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, deg, elbow_rot, level_gaze,
-                                              planted_legs, root_rot, stance)
+                                              planted_legs, root_rot, sides, stance)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -55,9 +55,10 @@ def build(ctx: MoveContext) -> Pose:
     elbow = bottom_t + (top_t - bottom_t) * reach
     flex = flex0 + deg(6.0) * reach + deg(42.0) * sev["elbow_drift_forward"] * p + deg(1.5) * sway[:, 2]
     abd = abd0 + deg(30.0) * sev["elbows_flaring"] * p
+    arms, forearm = sides(arm_rot(flex, abd, 0.0, 1)), elbow_rot(elbow)
     for s in SIDES:
-        local[SIDE_NAME[s] + "_upper_arm"] = arm_rot(flex, abd, 0.0, s)
-        local[SIDE_NAME[s] + "_forearm"] = elbow_rot(elbow)
+        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
+        local[SIDE_NAME[s] + "_forearm"] = forearm
     return Pose(pos, rot, local, world)
 
 

@@ -13,10 +13,11 @@ moves write each rule once.
 import numpy as np
 
 from fitscore_core.synth.body import Segments
-from fitscore_core.synth.kinematics import apply, rot_x, rot_y, rot_z, two_link
+from fitscore_core.synth.kinematics import apply, euler, rot_x, two_link
 
 SIDES = (-1, 1)  # right, left
 SIDE_NAME = {-1: "r", 1: "l"}
+_MIRROR = np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])
 
 
 def deg(x):
@@ -26,7 +27,16 @@ def deg(x):
 def arm_rot(flex, abd, twist, side: int) -> np.ndarray:
     """Upper-arm rotation relative to the thorax: flexion (forward raise), abduction (side
     raise), then external rotation about the arm's own axis. Zero = hanging by the side."""
-    return rot_z(side * np.asarray(abd)) @ rot_x(-np.asarray(flex)) @ rot_y(side * np.asarray(twist))
+    return euler(("z", side * np.asarray(abd)), ("x", -np.asarray(flex)),
+                 ("y", side * np.asarray(twist)))
+
+
+def sides(left: np.ndarray) -> dict[int, np.ndarray]:
+    """{side: rotation} from the left side's (T, 3, 3) or (3, 3) rotation. A rule written
+    once with `side` (arm_rot, hip_rot, foot_rot, clavicle_rot) gives the right side the
+    left rotation mirrored in the midplane, S R S with S = diag(-1, 1, 1): four exact sign
+    flips instead of a second set of sines, cosines and products."""
+    return {-1: left * _MIRROR, 1: left}
 
 
 def elbow_rot(flex) -> np.ndarray:
@@ -44,12 +54,12 @@ def root_rot(tilt, roll=0.0) -> np.ndarray:
 
     The tilt axis passes through both hip joints, so tilting the trunk never moves the hips.
     """
-    return rot_z(roll) @ rot_x(tilt)
+    return euler(("z", np.asarray(roll)), ("x", np.asarray(tilt)))
 
 
 def foot_rot(toe_out, plantar, side: int) -> np.ndarray:
     """Foot frame in the world: turned out by toe_out, heel raised (toes down) by plantar."""
-    return rot_y(side * np.asarray(toe_out)) @ rot_x(np.asarray(plantar))
+    return euler(("y", side * np.asarray(toe_out)), ("x", np.asarray(plantar)))
 
 
 def ankle_on_toe(seg: Segments, toe: np.ndarray, foot: np.ndarray, side: int) -> np.ndarray:
@@ -73,6 +83,21 @@ def arm_ik(seg: Segments, shoulder: np.ndarray, wrist: np.ndarray, pole: np.ndar
     return two_link(shoulder, wrist, seg.upper_arm, seg.forearm, pole, hinge_sign=-1.0)
 
 
+def ik_both_sides(ik, seg: Segments, roots: dict[int, np.ndarray], targets: dict[int, np.ndarray],
+                  poles: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, ...]]:
+    """ik (leg_ik or arm_ik) for both sides in one vectorized call: {side: (middle joint,
+    upper frame, lower frame)}, the same numbers as one call per side (every step is per
+    frame) for half the numpy calls."""
+    n = max(np.shape(a)[0] if np.ndim(a) == 2 else 1
+            for d in (roots, targets, poles) for a in d.values())
+
+    def both(d: dict[int, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.broadcast_to(d[s], (n, 3)) for s in SIDES])
+
+    out = ik(seg, both(roots), both(targets), both(poles))
+    return {s: tuple(a[k * n:(k + 1) * n] for a in out) for k, s in enumerate(SIDES)}
+
+
 def hip_point(seg: Segments, pos: np.ndarray, rot: np.ndarray, side: int) -> np.ndarray:
     """(T, 3) hip joint of `side` for pelvis positions/rotations (same formula as the FK)."""
     return pos + apply(rot, np.array([side * seg.hip_half, 0.0, 0.0]))
@@ -91,8 +116,8 @@ def standing_hip_height(seg: Segments, dx: float, bend: float = 0.995) -> float:
 
 def level_gaze(trunk_pitch, share: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Neck and head local rotations that undo `share` of the trunk's pitch each (look ahead)."""
-    a = -0.5 * share * np.asarray(trunk_pitch)
-    return rot_x(a), rot_x(a)
+    r = rot_x(-0.5 * share * np.asarray(trunk_pitch))
+    return r, r
 
 
 def clamp_to_reach(seg: Segments, pos: np.ndarray, rot: np.ndarray,
@@ -113,7 +138,7 @@ def clamp_to_reach(seg: Segments, pos: np.ndarray, rot: np.ndarray,
 
 def clavicle_rot(elevation, protraction, side: int) -> np.ndarray:
     """Shoulder girdle: raise the shoulder point (shrug) and bring it forward (protraction)."""
-    return rot_z(side * np.asarray(elevation)) @ rot_y(-side * np.asarray(protraction))
+    return euler(("z", side * np.asarray(elevation)), ("y", -side * np.asarray(protraction)))
 
 
 def stance(seg: Segments, rng: np.random.Generator, n: int
@@ -136,12 +161,13 @@ def planted_legs(seg: Segments, pos: np.ndarray, rot: np.ndarray, ankles: dict[i
     legs are solved once and reused for every frame when nothing moves.
     """
     n = pos.shape[0]
+    feet = sides(foot_rot(toe_out, 0.0, 1))
     for s in SIDES:
         hip = hip_point(seg, pos, rot, s)
-        still = not (np.ptp(hip, axis=0).any() or np.ptp(ankles[s], axis=0).any())
+        still = bool((hip == hip[0]).all() and (ankles[s] == ankles[s][0]).all())
         h, a = (hip[:1], ankles[s][:1]) if still else (hip, ankles[s])
         _, thigh, shank = leg_ik(seg, h, a, knee_pole(toe_out, 0.0, s))
         name = SIDE_NAME[s]
         world[name + "_thigh"] = np.broadcast_to(thigh, (n, 3, 3))
         world[name + "_shank"] = np.broadcast_to(shank, (n, 3, 3))
-        world[name + "_foot"] = np.broadcast_to(foot_rot(toe_out, 0.0, s), (n, 3, 3))
+        world[name + "_foot"] = np.broadcast_to(feet[s], (n, 3, 3))

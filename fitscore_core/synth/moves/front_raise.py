@@ -9,7 +9,8 @@ from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, clavicle_rot, deg,
-                                              elbow_rot, level_gaze, planted_legs, root_rot, stance)
+                                              elbow_rot, level_gaze, planted_legs, root_rot, sides,
+                                              stance)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -50,10 +51,12 @@ def build(ctx: MoveContext) -> Pose:
     flex = flex0 + (flex_top - flex0) * q + deg(50.0) * sev["arms_too_high"] * p + deg(1.5) * sway[:, 2]
     elbow = elbow0 + deg(65.0) * sev["bent_elbows"] * p
     shrug = deg(16.0) * sev["shrugging"] * p
+    clavicles, arms = sides(clavicle_rot(shrug, 0.0, 1)), sides(arm_rot(flex, abd, deg(-15.0), 1))
+    forearm = elbow_rot(elbow)
     for s in SIDES:
-        local[SIDE_NAME[s] + "_clavicle"] = clavicle_rot(shrug, 0.0, s)
-        local[SIDE_NAME[s] + "_upper_arm"] = arm_rot(flex, abd, deg(-15.0), s)
-        local[SIDE_NAME[s] + "_forearm"] = elbow_rot(elbow)
+        local[SIDE_NAME[s] + "_clavicle"] = clavicles[s]
+        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
+        local[SIDE_NAME[s] + "_forearm"] = forearm
     return Pose(pos, rot, local, world)
 
 

@@ -15,7 +15,8 @@ from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, deg, elbow_rot, foot_rot,
-                                              hip_point, knee_pole, leg_ik, level_gaze, root_rot)
+                                              hip_point, ik_both_sides, knee_pole, leg_ik,
+                                              level_gaze, root_rot, sides)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -58,19 +59,22 @@ def build(ctx: MoveContext) -> Pose:
     tilt = deg(3.0) * air + deg(8.0) * sev["bent_knees"] * (1.0 - air) + deg(1.0) * sway[:, 0]
     rot = root_rot(tilt)
     world: dict = {}
-    for s in SIDES:
-        ankle = np.stack([s * x_feet, seg.foot_height + flight * air, np.zeros(n)], axis=-1)
-        hip = hip_point(seg, pos, rot, s)
-        _, thigh, shank = leg_ik(seg, hip, ankle, knee_pole(toe_out, 0.0, s))
+    ankles = {s: np.stack([s * x_feet, seg.foot_height + flight * air, np.zeros(n)], axis=-1)
+              for s in SIDES}
+    hips = {s: hip_point(seg, pos, rot, s) for s in SIDES}
+    poles = {s: knee_pole(toe_out, 0.0, s) for s in SIDES}
+    feet = sides(foot_rot(toe_out, deg(18.0) * air, 1))
+    for s, (_, thigh, shank) in ik_both_sides(leg_ik, seg, hips, ankles, poles).items():
         world[SIDE_NAME[s] + "_thigh"], world[SIDE_NAME[s] + "_shank"] = thigh, shank
-        world[SIDE_NAME[s] + "_foot"] = foot_rot(toe_out, deg(18.0) * air, s)
+        world[SIDE_NAME[s] + "_foot"] = feet[s]
     local = {"lumbar": rot_x(deg(1.0) * sway[:, 1])}
     local["neck"], local["head"] = level_gaze(tilt, 0.6)
     abd = deg(8.0) + (abd_top - deg(85.0) * sev["arms_not_overhead"] - deg(8.0)) * q
     elbow = elbow0 + deg(70.0) * sev["bent_arms"] * p
+    arms, forearm = sides(arm_rot(deg(8.0) * air, abd, 0.0, 1)), elbow_rot(elbow)
     for s in SIDES:
-        local[SIDE_NAME[s] + "_upper_arm"] = arm_rot(deg(8.0) * air, abd, 0.0, s)
-        local[SIDE_NAME[s] + "_forearm"] = elbow_rot(elbow)
+        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
+        local[SIDE_NAME[s] + "_forearm"] = forearm
     return Pose(pos, rot, local, world)
 
 

@@ -18,8 +18,8 @@ from fitscore_core.synth.kinematics import apply, rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, ankle_on_toe, arm_ik, arm_rot,
                                               big_toe_of, clamp_to_reach, deg, elbow_rot, foot_rot,
-                                              hip_point, knee_pole, leg_ik, level_gaze, root_rot,
-                                              standing_hip_height)
+                                              hip_point, ik_both_sides, knee_pole, leg_ik,
+                                              level_gaze, root_rot, sides, standing_hip_height)
 from fitscore_core.synth.timing import smooth_noise, smoothstep
 
 FAULTS = (
@@ -81,21 +81,21 @@ def build(ctx: MoveContext) -> Pose:
     world, local = {}, {}
     ankles, feet = {}, {}
     heel = heel_max * smoothstep(0.4 * q_step + 0.6 * q_down)
+    swing = np.sin(np.pi * q_step)
+    fronts, backs = sides(foot_rot(toe_out, -deg(12.0) * swing, 1)), sides(foot_rot(toe_out, heel, 1))
     for s in SIDES:
         front = lead == s
-        swing = np.sin(np.pi * q_step)
         a_front = np.stack([np.full(n, ankle0[s][0]), seg.foot_height + 0.07 * swing,
                             step * q_step], axis=-1)
-        f_front = foot_rot(toe_out, -deg(12.0) * swing, s)
-        f_back = foot_rot(toe_out, heel, s)
+        f_front, f_back = fronts[s], backs[s]
         a_back = ankle_on_toe(seg, toe0[s], f_back, s)
         ankles[s] = np.where(front[:, None], a_front, a_back)
         feet[s] = np.where(front[:, None, None], f_front, f_back)
     pos = clamp_to_reach(seg, pos, rot, ankles)
-    for s in SIDES:
-        valgus = np.where(lead == s, deg(22.0) * sev["knee_caving_in"] * q_down, 0.0)
-        hip = hip_point(seg, pos, rot, s)
-        _, thigh, shank = leg_ik(seg, hip, ankles[s], knee_pole(toe_out, valgus, s))
+    hips = {s: hip_point(seg, pos, rot, s) for s in SIDES}
+    poles = {s: knee_pole(toe_out, np.where(lead == s, deg(22.0) * sev["knee_caving_in"] * q_down,
+                                            0.0), s) for s in SIDES}
+    for s, (_, thigh, shank) in ik_both_sides(leg_ik, seg, hips, ankles, poles).items():
         world[SIDE_NAME[s] + "_thigh"], world[SIDE_NAME[s] + "_shank"] = thigh, shank
         world[SIDE_NAME[s] + "_foot"] = feet[s]
 
@@ -104,16 +104,18 @@ def build(ctx: MoveContext) -> Pose:
     pose = Pose(pos, rot, local, world)
     if arm_style == 0:
         tr = trunk(seg, pose)
-        for s, shoulder in ((-1, tr.r_shoulder), (1, tr.l_shoulder)):
-            hip = pos + apply(rot, np.array([s * (seg.hip_half + 0.07), 0.09, -0.01]))
-            pole = np.array([s * 1.0, 0.0, -0.5])
-            _, upper, lower = arm_ik(seg, shoulder, hip, pole)
+        shoulders = {-1: tr.r_shoulder, 1: tr.l_shoulder}
+        hands = {s: pos + apply(rot, np.array([s * (seg.hip_half + 0.07), 0.09, -0.01]))
+                 for s in SIDES}
+        poles = {s: np.array([s * 1.0, 0.0, -0.5]) for s in SIDES}
+        for s, (_, upper, lower) in ik_both_sides(arm_ik, seg, shoulders, hands, poles).items():
             world[SIDE_NAME[s] + "_upper_arm"], world[SIDE_NAME[s] + "_forearm"] = upper, lower
     else:
+        arms, forearm = sides(arm_rot(deg(4.0) * sway[:, 2] + 0.8 * tilt, deg(8.0), 0.0, 1)), \
+            elbow_rot(deg(12.0))
         for s in SIDES:
-            local[SIDE_NAME[s] + "_upper_arm"] = arm_rot(deg(4.0) * sway[:, 2] + 0.8 * tilt,
-                                                         deg(8.0), 0.0, s)
-            local[SIDE_NAME[s] + "_forearm"] = elbow_rot(deg(12.0))
+            local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
+            local[SIDE_NAME[s] + "_forearm"] = forearm
     return Pose(pos, rot, local, world)
 
 

@@ -14,9 +14,9 @@ has them, and the legs swing about the hips until the toes touch the floor again
 import numpy as np
 
 from fitscore_core.synth.body import Pose, trunk
-from fitscore_core.synth.kinematics import apply, identity, rot_x, rot_z
+from fitscore_core.synth.kinematics import apply, euler, identity, rot_x, rot_z
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
-from fitscore_core.synth.moves.common import SIDE_NAME, SIDES, arm_ik, deg
+from fitscore_core.synth.moves.common import SIDE_NAME, SIDES, arm_ik, deg, ik_both_sides, sides
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -86,8 +86,9 @@ def build(ctx: MoveContext) -> Pose:
     psi, big_rt = np.arctan2(leg_z, leg_y), np.hypot(leg_y, leg_z)
     b = psi + np.arccos(np.clip(mid_hip[:, 1] / big_rt, -1.0, 1.0))
     world = {}
+    thighs = sides(euler(("x", b), ("z", leg_abd)))        # = rot_x(b) @ rot_z(s * leg_abd)
     for s in SIDES:
-        world[SIDE_NAME[s] + "_thigh"] = rot_x(b) @ rot_z(s * leg_abd)
+        world[SIDE_NAME[s] + "_thigh"] = thighs[s]
 
     local = {"thorax": rot_x(sigma), "lumbar": identity(n)}
     drop = deg(40.0) * sev["head_dropping"] * (0.5 + 0.5 * p)
@@ -98,10 +99,12 @@ def build(ctx: MoveContext) -> Pose:
     tr = trunk(seg, pose)
     sh_top_z = c_z + np.sin(a_top) * wy + np.cos(a_top) * wz
     flare_t = flare + (deg(85.0) - flare) * sev["flared_elbows"]
-    for s, shoulder in ((-1, tr.r_shoulder), (1, tr.l_shoulder)):
-        wrist = np.array([s * (seg.shoulder_half + hand_extra), wrist_h, sh_top_z + hand_fwd])
-        pole = np.stack([s * np.sin(flare_t), np.full(n, 0.8), -np.cos(flare_t)], axis=-1)
-        _, upper, lower = arm_ik(seg, shoulder, np.broadcast_to(wrist, (n, 3)), pole)
+    shoulders = {-1: tr.r_shoulder, 1: tr.l_shoulder}
+    wrists = {s: np.array([s * (seg.shoulder_half + hand_extra), wrist_h, sh_top_z + hand_fwd])
+              for s in SIDES}
+    poles = {s: np.stack([s * np.sin(flare_t), np.full(n, 0.8), -np.cos(flare_t)], axis=-1)
+             for s in SIDES}
+    for s, (_, upper, lower) in ik_both_sides(arm_ik, seg, shoulders, wrists, poles).items():
         world[SIDE_NAME[s] + "_upper_arm"], world[SIDE_NAME[s] + "_forearm"] = upper, lower
     return Pose(mid_hip, r_lumbar, local, world)
 

@@ -14,7 +14,7 @@ from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, clavicle_rot, deg,
-                                              elbow_rot, planted_legs, root_rot, stance)
+                                              elbow_rot, planted_legs, root_rot, sides, stance)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -57,10 +57,12 @@ def build(ctx: MoveContext) -> Pose:
     elev = lift * q * (1.0 - 0.8 * sev["partial_range"])
     roll = deg(18.0) * sev["rolling_shoulders"] * np.sin(2.0 * np.pi * tm.progress)
     elbow = elbow0 + deg(45.0) * sev["bending_elbows"] * p
+    clavicles, arms = sides(clavicle_rot(elev, roll, 1)), sides(arm_rot(flex, abd, 0.0, 1))
+    forearm = elbow_rot(elbow)
     for s in SIDES:
-        local[SIDE_NAME[s] + "_clavicle"] = clavicle_rot(elev, roll, s)
-        local[SIDE_NAME[s] + "_upper_arm"] = arm_rot(flex, abd, 0.0, s)
-        local[SIDE_NAME[s] + "_forearm"] = elbow_rot(elbow)
+        local[SIDE_NAME[s] + "_clavicle"] = clavicles[s]
+        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
+        local[SIDE_NAME[s] + "_forearm"] = forearm
     return Pose(pos, rot, local, world)
 
 

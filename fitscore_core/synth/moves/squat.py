@@ -15,8 +15,9 @@ from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x, rot_z
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
 from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, ankle_on_toe, arm_rot, big_toe_of,
-                                              deg, elbow_rot, foot_rot, hip_point, knee_pole,
-                                              leg_ik, level_gaze, root_rot, standing_hip_height)
+                                              deg, elbow_rot, foot_rot, hip_point, ik_both_sides,
+                                              knee_pole, leg_ik, level_gaze, root_rot, sides,
+                                              standing_hip_height)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -73,23 +74,25 @@ def build(ctx: MoveContext) -> Pose:
 
     heel = deg(28.0) * sev["heels_lifting"] * p ** 1.5
     valgus = deg(22.0) * sev["knees_caving_in"] * p
+    hips, ankles, poles = {}, {}, {}
+    flats, feet = sides(foot_rot(toe_out, 0.0, 1)), sides(foot_rot(toe_out, heel, 1))
+    if arm_style == 0:
+        arms = sides(arm_rot(deg(12.0) + deg(75.0) * p + 0.9 * lean + deg(2.0) * sway[:, 2],
+                             deg(6.0), 0.0, 1))
+        forearm = elbow_rot(deg(8.0))
+    else:
+        arms = sides(arm_rot(deg(28.0) + deg(2.0) * sway[:, 2], deg(22.0), deg(-75.0), 1))
+        forearm = elbow_rot(deg(118.0))
     for s in SIDES:
         name = SIDE_NAME[s]
         ankle_flat = np.array([s * (seg.hip_half + extra), seg.foot_height, 0.0])
-        flat = foot_rot(toe_out, 0.0, s)
-        toe = big_toe_of(seg, ankle_flat, flat, s)
-        foot = foot_rot(toe_out, heel, s)
-        ankle = ankle_on_toe(seg, toe, foot, s)
-        _, thigh, shank = leg_ik(seg, hip_point(seg, pos, rot, s), ankle, knee_pole(toe_out, valgus, s))
-        pose_world[name + "_thigh"], pose_world[name + "_shank"] = thigh, shank
-        pose_world[name + "_foot"] = foot
-        if arm_style == 0:
-            arm = arm_rot(deg(12.0) + deg(75.0) * p + 0.9 * lean + deg(2.0) * sway[:, 2],
-                          deg(6.0), 0.0, s)
-            local[name + "_upper_arm"], local[name + "_forearm"] = arm, elbow_rot(deg(8.0))
-        else:
-            local[name + "_upper_arm"] = arm_rot(deg(28.0) + deg(2.0) * sway[:, 2], deg(22.0), deg(-75.0), s)
-            local[name + "_forearm"] = elbow_rot(deg(118.0))
+        toe = big_toe_of(seg, ankle_flat, flats[s], s)
+        ankles[s] = ankle_on_toe(seg, toe, feet[s], s)
+        hips[s], poles[s] = hip_point(seg, pos, rot, s), knee_pole(toe_out, valgus, s)
+        pose_world[name + "_foot"] = feet[s]
+        local[name + "_upper_arm"], local[name + "_forearm"] = arms[s], forearm
+    for s, (_, thigh, shank) in ik_both_sides(leg_ik, seg, hips, ankles, poles).items():
+        pose_world[SIDE_NAME[s] + "_thigh"], pose_world[SIDE_NAME[s] + "_shank"] = thigh, shank
     return Pose(pos, rot, local, pose_world)
 
 

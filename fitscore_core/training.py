@@ -14,7 +14,7 @@ holds: score = their mean rep score, a fault is present when any of them has it 
 """
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -201,6 +201,10 @@ def loss_terms(out, batch: Batch) -> dict[str, torch.Tensor]:
             "faults": (fault * m).sum() / m.sum().clamp(min=1)}
 
 
+def total_loss(terms: dict, cfg: TrainConfig):
+    return terms["exercise"] + cfg.score_weight * terms["score"] + cfg.fault_weight * terms["faults"]
+
+
 def epoch_items(examples, exercises, n, rng, augmenting, per_clip=1):
     index = {e: k for k, e in enumerate(exercises)}
     items = []
@@ -231,8 +235,7 @@ def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
             abs_err += float((out.score - batch.score).abs().sum())
     n_items = max(1, len(items))
     result = {k: v / n_items for k, v in totals.items()}
-    result["loss"] = result["exercise"] + cfg.score_weight * result["score"] + \
-        cfg.fault_weight * result["faults"]
+    result["loss"] = total_loss(result, cfg)
     result["accuracy"] = correct / n_items
     result["score_mae"] = abs_err / n_items
     return result
@@ -262,9 +265,7 @@ def train_scorer(name: str, train: list[Example], val: list[Example], exercises:
         running = 0.0
         for s in range(0, len(items), cfg.batch_size):
             batch = make_batch([items[i] for i in order[s:s + cfg.batch_size]], n)
-            terms = loss_terms(net(batch.x, batch.mask), batch)
-            loss = terms["exercise"] + cfg.score_weight * terms["score"] + \
-                cfg.fault_weight * terms["faults"]
+            loss = total_loss(loss_terms(net(batch.x, batch.mask), batch), cfg)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -311,6 +312,3 @@ def transfer_weights(init: Scorer, net: torch.nn.Module, exercises: list[str],
                     own[key][i] = value[old.index(name)]
     net.load_state_dict(own)
 
-
-def describe_config(cfg: TrainConfig) -> dict:
-    return asdict(cfg)

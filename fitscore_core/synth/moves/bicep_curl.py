@@ -11,8 +11,8 @@ arms hanging still by the trunk, the trunk quiet over planted feet.
 from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
-from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, deg, elbow_rot, level_gaze,
-                                              planted_legs, root_rot, sides, stance)
+from fitscore_core.synth.moves.common import (arm_rot, deg, elbow_rot, level_gaze, planted_legs,
+                                              root_rot, set_arms, sides, stance)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -56,9 +56,7 @@ def build(ctx: MoveContext) -> Pose:
     flex = flex0 + deg(6.0) * reach + deg(42.0) * sev["elbow_drift_forward"] * p + deg(1.5) * sway[:, 2]
     abd = abd0 + deg(30.0) * sev["elbows_flaring"] * p
     arms, forearm = sides(arm_rot(flex, abd, 0.0, 1)), elbow_rot(elbow)
-    for s in SIDES:
-        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
-        local[SIDE_NAME[s] + "_forearm"] = forearm
+    set_arms(local, arms, forearm)
     return Pose(pos, rot, local, world)
 
 

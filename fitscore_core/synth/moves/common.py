@@ -39,6 +39,17 @@ def sides(left: np.ndarray) -> dict[int, np.ndarray]:
     return {-1: left * _MIRROR, 1: left}
 
 
+def set_arms(local: dict, arms: dict[int, np.ndarray], forearm: np.ndarray,
+             clavicles: dict[int, np.ndarray] | None = None) -> None:
+    """Both arms' local rotations (and the clavicles', when given) into a Pose's `local`."""
+    for s in SIDES:
+        name = SIDE_NAME[s]
+        if clavicles is not None:
+            local[name + "_clavicle"] = clavicles[s]
+        local[name + "_upper_arm"] = arms[s]
+        local[name + "_forearm"] = forearm
+
+
 def elbow_rot(flex) -> np.ndarray:
     """Elbow flexion: the forearm swings forward/up."""
     return rot_x(-np.asarray(flex))

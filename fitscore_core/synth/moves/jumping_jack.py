@@ -14,9 +14,9 @@ import numpy as np
 from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
-from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, deg, elbow_rot, foot_rot,
+from fitscore_core.synth.moves.common import (SIDES, SIDE_NAME, arm_rot, deg, elbow_rot, foot_rot,
                                               hip_point, ik_both_sides, knee_pole, leg_ik,
-                                              level_gaze, root_rot, sides)
+                                              level_gaze, root_rot, set_arms, sides)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -72,9 +72,7 @@ def build(ctx: MoveContext) -> Pose:
     abd = deg(8.0) + (abd_top - deg(85.0) * sev["arms_not_overhead"] - deg(8.0)) * q
     elbow = elbow0 + deg(70.0) * sev["bent_arms"] * p
     arms, forearm = sides(arm_rot(deg(8.0) * air, abd, 0.0, 1)), elbow_rot(elbow)
-    for s in SIDES:
-        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
-        local[SIDE_NAME[s] + "_forearm"] = forearm
+    set_arms(local, arms, forearm)
     return Pose(pos, rot, local, world)
 
 

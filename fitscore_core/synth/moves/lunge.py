@@ -16,10 +16,11 @@ import numpy as np
 from fitscore_core.synth.body import Pose, trunk
 from fitscore_core.synth.kinematics import apply, rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
-from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, ankle_on_toe, arm_ik, arm_rot,
+from fitscore_core.synth.moves.common import (SIDES, SIDE_NAME, ankle_on_toe, arm_ik, arm_rot,
                                               big_toe_of, clamp_to_reach, deg, elbow_rot, foot_rot,
                                               hip_point, ik_both_sides, knee_pole, leg_ik,
-                                              level_gaze, root_rot, sides, standing_hip_height)
+                                              level_gaze, root_rot, set_arms, sides,
+                                              standing_hip_height)
 from fitscore_core.synth.timing import smooth_noise, smoothstep
 
 FAULTS = (
@@ -113,9 +114,7 @@ def build(ctx: MoveContext) -> Pose:
     else:
         arms, forearm = sides(arm_rot(deg(4.0) * sway[:, 2] + 0.8 * tilt, deg(8.0), 0.0, 1)), \
             elbow_rot(deg(12.0))
-        for s in SIDES:
-            local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
-            local[SIDE_NAME[s] + "_forearm"] = forearm
+        set_arms(local, arms, forearm)
     return Pose(pos, rot, local, world)
 
 

@@ -13,8 +13,8 @@ import numpy as np
 from fitscore_core.synth.body import Pose
 from fitscore_core.synth.kinematics import rot_x
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
-from fitscore_core.synth.moves.common import (SIDE_NAME, SIDES, arm_rot, clavicle_rot, deg,
-                                              elbow_rot, planted_legs, root_rot, sides, stance)
+from fitscore_core.synth.moves.common import (arm_rot, clavicle_rot, deg, elbow_rot, planted_legs,
+                                              root_rot, set_arms, sides, stance)
 from fitscore_core.synth.timing import smooth_noise
 
 FAULTS = (
@@ -59,10 +59,7 @@ def build(ctx: MoveContext) -> Pose:
     elbow = elbow0 + deg(45.0) * sev["bending_elbows"] * p
     clavicles, arms = sides(clavicle_rot(elev, roll, 1)), sides(arm_rot(flex, abd, 0.0, 1))
     forearm = elbow_rot(elbow)
-    for s in SIDES:
-        local[SIDE_NAME[s] + "_clavicle"] = clavicles[s]
-        local[SIDE_NAME[s] + "_upper_arm"] = arms[s]
-        local[SIDE_NAME[s] + "_forearm"] = forearm
+    set_arms(local, arms, forearm, clavicles)
     return Pose(pos, rot, local, world)
 
 

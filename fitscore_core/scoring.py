@@ -46,7 +46,7 @@ class ModelPrediction:
 
 
 def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray, np.ndarray]:
+                                                                   np.ndarray]:
     """Each (30, L) segment, windowed to N -> per segment: exercise probs, score, fault
     probs (windows of one segment averaged by length; faults: highest)."""
     n, stride = scorer.settings.n_frames, scorer.settings.window_stride
@@ -71,7 +71,7 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
         result[0].append(w @ probs[sel])
         result[1].append(float(w @ scores[sel]))
         result[2].append(faults[sel].max(0))
-    return np.array(result[0]), np.array(result[1]), np.array(result[2]), weights
+    return np.array(result[0]), np.array(result[1]), np.array(result[2])
 
 
 def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
@@ -85,7 +85,7 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
                             f"it knows: {', '.join(scorer.exercises)}.")
     if features.n_frames < 2:
         raise FitScoreError("The clip is too short to score (fewer than 2 frames).")
-    probs, clip_score, clip_faults, _ = run_net(scorer, [features.values])
+    probs, clip_score, clip_faults = run_net(scorer, [features.values])
     exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
     chosen = exercise or max(exercise_probs, key=exercise_probs.get)
     reasons = []
@@ -94,7 +94,7 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     reps = segment_reps(features.values, features.fps, chosen)
     to_source = (source_fps or features.fps) / features.fps
     if reps:
-        _, rep_scores, rep_faults, _ = run_net(scorer, [features.values[:, r.start:r.end]
+        _, rep_scores, rep_faults = run_net(scorer, [features.values[:, r.start:r.end]
                                                         for r in reps])
         score = float(np.mean(rep_scores))
         fault_probs = rep_faults.max(0)

@@ -127,6 +127,49 @@ def cmd_synth_dataset(args) -> None:
           f"{seconds:.1f} s ({len(ds) / seconds:.0f} sequences/s)")
 
 
+def report_epoch(record: dict) -> None:
+    fold = f"fold {record['fold']}  " if "fold" in record else ""
+    print(f"{fold}epoch {record['epoch']:3d}  train {record['train_loss']:.3f}  "
+          f"val {record['val_loss']:.3f}  acc {record['val_accuracy']:.1%}  "
+          f"score MAE {record['val_score_mae']:.2f}  ({record['seconds']:.0f} s)",
+          file=sys.stderr, flush=True)
+
+
+def cmd_train_labels(args, cfg) -> None:
+    """train --data LABELS.csv: the user's own labelled clips (logic in train_job)."""
+    from .evaluation import format_report
+    from .train_job import format_cv, train_from_labels
+    clips, folds = ProgressBar("clips", unit="clip"), ProgressBar("folds", unit="fold")
+
+    def closing(bar: ProgressBar):
+        def progress(done: int, total: int) -> None:
+            bar(done, total)
+            if done == total:   # each bar ends before the next stage prints
+                bar.close()
+        return progress
+    try:
+        job = train_from_labels(args.model, args.data, cfg, out=args.out, cv=args.cv,
+                                oof=args.oof, init_path=args.init, scratch=args.scratch,
+                                load_progress=closing(clips), fold_progress=closing(folds),
+                                epoch_progress=report_epoch)
+    finally:
+        clips.close()
+        folds.close()
+    print(f"{job.clips} clips; started from: {job.init}")
+    if job.cv is not None:
+        print(f"{args.cv}-fold cross-validation (groups never split across folds):")
+        print(format_cv(job.cv))
+        if args.oof:
+            print(f"wrote {args.oof}")
+    if job.card is not None:
+        if job.card["test_metrics"]:
+            print(format_report(job.card["test_metrics"]))
+        else:
+            print("the final model has no held-out test clips (too few groups for an 80/10/10 "
+                  "split); the cross-validation (--cv K) is the estimate to read")
+        print(f"wrote {args.out} and its model card ({job.card['training_time_s']:.0f} s)")
+
+
 def cmd_train(args) -> None:
     import torch
     from .synth.dataset import FAULT_COLUMNS, generate_dataset, load_dataset
@@ -134,6 +177,15 @@ def cmd_train(args) -> None:
     from .train_job import DEFAULT_NETS, run_training
     from .training import TrainConfig, examples_from_synth
     torch.set_num_threads(args.threads)
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
+                      windows_per_clip=args.windows_per_clip)
+    if args.data.lower().endswith(".csv"):
+        return cmd_train_labels(args, cfg)
+    if args.cv is not None or args.oof or args.init or args.scratch:
+        raise FitScoreError("--cv, --oof, --init and --scratch are for --data LABELS.csv "
+                            "(your own labelled clips).")
+    if not args.out:
+        raise FitScoreError("--out is required: where to write the checkpoint.")
     if args.data == "synth":
         bar = ProgressBar("generate", unit="clip")
         ds = generate_dataset(args.n, seed=args.seed, progress=bar, workers=2)
@@ -149,16 +201,8 @@ def cmd_train(args) -> None:
     bar = ProgressBar("features", unit="clip")
     examples = examples_from_synth(ds, progress=bar)
     bar.close()
-    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
-                      windows_per_clip=args.windows_per_clip)
-
-    def report(record):
-        print(f"epoch {record['epoch']:3d}  train {record['train_loss']:.3f}  "
-              f"val {record['val_loss']:.3f}  acc {record['val_accuracy']:.1%}  "
-              f"score MAE {record['val_score_mae']:.2f}  ({record['seconds']:.0f} s)",
-              file=sys.stderr, flush=True)
     scorer, card = run_training(args.model, examples, list(EXERCISES), list(FAULT_COLUMNS),
-                                data, args.out, cfg, progress=report)
+                                data, args.out, cfg, progress=report_epoch)
     from .evaluation import format_report
     print(format_report(card["test_metrics"]))
     print(f"wrote {args.out} and its model card ({card['training_time_s']:.0f} s)")
@@ -307,14 +351,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a scorer and write its checkpoint + model card")
     p.add_argument("--model", choices=("cnn1d", "lstm"), required=True)
-    p.add_argument("--data", default="synth", help="'synth' (generate), a data set .npz")
+    p.add_argument("--data", default="synth", help="'synth' (generate), a data set .npz, or "
+                   "LABELS.csv (your own clips: path,exercise,score[,faults][,group])")
     p.add_argument("--n", type=int, default=12000, help="clips to generate for --data synth")
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--windows-per-clip", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", required=True,
-                   help="checkpoint path; a shipped model is only replaced when named here")
+    p.add_argument("--out", help="checkpoint path; a shipped model is only replaced when named "
+                   "here (required, except with --cv, where it also saves a final model)")
+    p.add_argument("--cv", type=int, metavar="K", help="LABELS.csv: group K-fold "
+                   "cross-validation, per-fold and mean metrics")
+    p.add_argument("--oof", metavar="OUT.csv", help="with --cv: write every clip's "
+                   "out-of-fold prediction here")
+    p.add_argument("--init", metavar="PATH", help="LABELS.csv: fine-tune this checkpoint "
+                   "(default: the shipped models/<model>.pt when it exists)")
+    p.add_argument("--scratch", action="store_true", help="LABELS.csv: train from scratch")
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("bench", help="decode / pose / feature speed on generated clips")

@@ -65,6 +65,7 @@ class TrainConfig:
     windows_per_clip: int = 1   # training windows drawn from each clip per epoch
     score_weight: float = 1.0
     fault_weight: float = 1.0
+    fault_pos_weight: float = 3.0  # a fault is present in ~1 clip in 5: weigh its positives up
     net: dict = field(default_factory=dict)  # constructor arguments of the network
 
 
@@ -193,8 +194,10 @@ def make_batch(items: list[tuple[np.ndarray, int, float, np.ndarray]], n: int) -
                  torch.from_numpy(~np.isnan(severity)))
 
 
-def loss_terms(out, batch: Batch) -> dict[str, torch.Tensor]:
-    fault = F.binary_cross_entropy_with_logits(out.fault_logits, batch.faults, reduction="none")
+def loss_terms(out, batch: Batch, fault_pos_weight: float = 3.0) -> dict[str, torch.Tensor]:
+    fault = F.binary_cross_entropy_with_logits(
+        out.fault_logits, batch.faults, reduction="none",
+        pos_weight=torch.tensor(fault_pos_weight))
     m = batch.fault_mask.float()
     return {"exercise": F.cross_entropy(out.exercise_logits, batch.exercise),
             "score": F.smooth_l1_loss(out.score / 10, batch.score / 10),
@@ -229,7 +232,7 @@ def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
         for s in range(0, len(items), 256):
             batch = make_batch(items[s:s + 256], n)
             out = net(batch.x, batch.mask)
-            for k, v in loss_terms(out, batch).items():
+            for k, v in loss_terms(out, batch, cfg.fault_pos_weight).items():
                 totals[k] = totals.get(k, 0.0) + float(v) * len(batch.x)
             correct += float((out.exercise_logits.argmax(1) == batch.exercise).sum())
             abs_err += float((out.score - batch.score).abs().sum())
@@ -265,7 +268,7 @@ def train_scorer(name: str, train: list[Example], val: list[Example], exercises:
         running = 0.0
         for s in range(0, len(items), cfg.batch_size):
             batch = make_batch([items[i] for i in order[s:s + cfg.batch_size]], n)
-            loss = total_loss(loss_terms(net(batch.x, batch.mask), batch), cfg)
+            loss = total_loss(loss_terms(net(batch.x, batch.mask), batch, cfg.fault_pos_weight), cfg)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)

@@ -118,7 +118,8 @@ def _ramp(reps: int) -> np.ndarray:
 def sample_faults(model: ExerciseModel, reps: int, rng: np.random.Generator
                   ) -> dict[str, float | tuple[float, ...]]:
     """0-2 faults with a severity pattern over the reps: constant, only some reps, growing
-    with fatigue, or varying."""
+    with fatigue, or varying. A fault's base severity is at least 0.3: below that its effect
+    is within the natural variation of a correct execution, so no one could see it."""
     u = rng.random()
     k = 0 if u < P_CORRECT else 1 if u < 0.8 else 2
     names = [model.fault_names[j] for j in rng.permutation(len(model.fault_names))[:k]]
@@ -126,7 +127,7 @@ def sample_faults(model: ExerciseModel, reps: int, rng: np.random.Generator
         names = names[:1]
     out: dict[str, float | tuple[float, ...]] = {}
     for name in names:
-        base = rng.uniform(0.15, 1.0)
+        base = rng.uniform(0.3, 1.0)
         pattern = pick(rng, (0.5, 0.2, 0.2, 0.1))
         if pattern == 0 or reps == 1:
             out[name] = round(float(base), 3)

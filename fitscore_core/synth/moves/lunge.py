@@ -94,7 +94,7 @@ def build(ctx: MoveContext) -> Pose:
         feet[s] = np.where(front[:, None, None], f_front, f_back)
     pos = clamp_to_reach(seg, pos, rot, ankles)
     hips = {s: hip_point(seg, pos, rot, s) for s in SIDES}
-    poles = {s: knee_pole(toe_out, np.where(lead == s, deg(22.0) * sev["knee_caving_in"] * q_down,
+    poles = {s: knee_pole(toe_out, np.where(lead == s, deg(30.0) * sev["knee_caving_in"] * q_down,
                                             0.0), s) for s in SIDES}
     for s, (_, thigh, shank) in ik_both_sides(leg_ik, seg, hips, ankles, poles).items():
         world[SIDE_NAME[s] + "_thigh"], world[SIDE_NAME[s] + "_shank"] = thigh, shank

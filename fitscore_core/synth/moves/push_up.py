@@ -91,7 +91,7 @@ def build(ctx: MoveContext) -> Pose:
         world[SIDE_NAME[s] + "_thigh"] = thighs[s]
 
     local = {"thorax": rot_x(sigma), "lumbar": identity(n)}
-    drop = deg(40.0) * sev["head_dropping"] * (0.5 + 0.5 * p)
+    drop = deg(60.0) * sev["head_dropping"] * (0.5 + 0.5 * p)
     local["neck"] = rot_x(-0.5 * head_ext + 0.6 * drop + deg(3.0) * sway[:, 1])
     local["head"] = rot_x(-0.5 * head_ext + 0.4 * drop)
     pose = Pose(mid_hip, r_lumbar, local, world)

@@ -59,7 +59,7 @@ def build(ctx: MoveContext) -> Pose:
     for s in SIDES:
         q = p * amp
         if s == lag_side:
-            q = q ** (1.0 + 1.2 * u) * (1.0 - 0.25 * u)
+            q = q ** (1.0 + 2.0 * u) * (1.0 - 0.4 * u)
         abd = abd_rack + (abd_top - deg(30.0) * sev["partial_lockout"] - abd_rack) * q
         elbow = elbow_rack + (elbow_top + deg(55.0) * sev["partial_lockout"] - elbow_rack) * q
         flex = plane * (1.0 - 0.7 * q) + deg(35.0) * sev["pressing_forward"] * p + deg(1.5) * sway[:, 2]

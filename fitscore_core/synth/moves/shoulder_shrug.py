@@ -52,10 +52,10 @@ def build(ctx: MoveContext) -> Pose:
     planted_legs(seg, pos, rot, ankles, toe_out, world)
     jut = sev["head_forward"] * p
     local = {"lumbar": rot_x(deg(1.0) * sway[:, 1]),
-             "neck": rot_x(-0.5 * tilt + deg(28.0) * jut),
-             "head": rot_x(-0.3 * tilt - deg(24.0) * jut + deg(1.5) * sway[:, 2])}
+             "neck": rot_x(-0.5 * tilt + deg(45.0) * jut),
+             "head": rot_x(-0.3 * tilt - deg(38.0) * jut + deg(1.5) * sway[:, 2])}
     elev = lift * q * (1.0 - 0.8 * sev["partial_range"])
-    roll = deg(18.0) * sev["rolling_shoulders"] * np.sin(2.0 * np.pi * tm.progress)
+    roll = deg(35.0) * sev["rolling_shoulders"] * np.sin(2.0 * np.pi * tm.progress)
     elbow = elbow0 + deg(45.0) * sev["bending_elbows"] * p
     clavicles, arms = sides(clavicle_rot(elev, roll, 1)), sides(arm_rot(flex, abd, 0.0, 1))
     forearm = elbow_rot(elbow)

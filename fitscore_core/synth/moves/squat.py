@@ -63,8 +63,8 @@ def build(ctx: MoveContext) -> Pose:
                        seg.shank * np.sin(shin) - seg.thigh * np.cos(thigh_below)])
     pos = top + depth[:, None] * (bottom - top)
     shift = asym_side * sev["asymmetric_descent"] * p
-    pos[:, 0] += 0.09 * shift
-    roll = deg(8.0) * shift
+    pos[:, 0] += 0.14 * shift
+    roll = deg(12.0) * shift
 
     lean = lean_bottom * depth + deg(30.0) * sev["excessive_forward_lean"] * p + deg(1.5) * sway[:, 0]
     rot = root_rot(lean, -roll)

@@ -89,3 +89,22 @@ def format_benchmark(rows: list[dict]) -> str:
                      f"{r['clean_ms']:>9.1f} {r['features_ms']:>12.1f}")
     lines.append(f"({os.cpu_count()} CPU cores; ratio = decode fps / decode+pose fps)")
     return "\n".join(lines)
+
+
+def bench_scorers(scorers: dict, seconds: float = 60.0, exercise: str = "squat") -> list[dict]:
+    """Milliseconds each scorer needs to score a clip of about `seconds` (from normalized
+    features on): exercise over the whole clip, rep finding, every rep scored. A synthetic
+    clip filmed from the front, so there are real reps to score."""
+    from fitscore_core.config import FEATURES
+    from fitscore_core.features import normalize, resample
+    from fitscore_core.scoring import predict
+    from fitscore_core.sequence import PoseSequence
+    from fitscore_core.synth.exercises import ClipSpec, generate_motion
+    from fitscore_core.synth.views import fit_camera, project_keypoints
+    motion = generate_motion(ClipSpec(exercise, reps=10, fps=30, seed=1,
+                                      rep_seconds=0.8 * seconds / 10))  # + lead-in and rests
+    keypoints, _ = project_keypoints(fit_camera(motion.joints3d, 0.0, 5.0, 30), motion.joints3d)
+    features = resample(normalize(PoseSequence(keypoints, 30.0, (640, 480))), FEATURES.fps)
+    return [{"model": name, "clip_s": features.n_frames / features.fps,
+             "reps": len(predict(s, features).reps),
+             "ms": best_ms(lambda s=s: predict(s, features))} for name, s in scorers.items()]

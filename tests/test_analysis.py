@@ -82,6 +82,26 @@ def test_batch_goes_on_after_a_bad_input(models_dir, squat_json, tmp_path):
     assert good["error"] == "" and 0 <= float(good["lstm_score"]) <= 100
 
 
+def test_batch_csv_paths_are_relative_to_the_csv_and_match_analyze(models_dir, squat_json,
+                                                                   tmp_path):
+    import shutil
+    (tmp_path / "lists" / "clips").mkdir(parents=True)
+    shutil.copytree(squat_json, tmp_path / "lists" / "clips" / "squat_good")
+    listing = tmp_path / "lists" / "gym.csv"
+    listing.write_text("path,client\nclips/squat_good,ana\nclips/gone.mp4,bo\n")
+    out = tmp_path / "results.csv"
+    run_batch(listing, out, exercise="squat", models_dir=models_dir)
+    with out.open() as f:
+        good, gone = list(csv.DictReader(f))
+    assert good["path"] == "clips/squat_good" and good["error"] == ""
+    single = analyze(squat_json, load_scorers(models_dir), exercise="squat").predictions
+    for model in ("cnn1d", "lstm"):
+        assert good[f"{model}_exercise"] == "squat"
+        assert float(good[f"{model}_score"]) == pytest.approx(single[model].score, abs=0.05)
+    assert int(good["reps"]) == len(single["cnn1d"].reps)
+    assert gone["path"] == "clips/gone.mp4" and "does not exist" in gone["error"]
+
+
 def test_batch_csv_needs_a_path_column(tmp_path):
     bad = tmp_path / "list.csv"
     bad.write_text("file\nx.mp4\n")

@@ -85,3 +85,27 @@ def test_make_sample_writes_video_and_ground_truth(tmp_path):
     assert truth.shape == (entry["frames"], 25, 3)
     assert entry["exercise"] == SAMPLES[-2].exercise
     assert entry["faults"] and not any(entry["faults"].values())  # every fault listed, all 0
+
+
+@lru_cache(maxsize=None)
+def shipped_analysis(name: str):
+    """The shipped models' answer for a sample, through the real pose backend."""
+    from fitscore_core.analysis import analyze_sequence, load_scorers
+    from fitscore_core.cleaning import clean
+    return analyze_sequence(clean(posed(name)), load_scorers())
+
+
+@pytest.mark.parametrize("clip", CLIPS, ids=lambda c: c["name"])
+def test_shipped_models_recognise_every_sample(clip):
+    predictions = shipped_analysis(clip["name"]).predictions
+    assert {p.exercise for p in predictions.values()} == {clip["exercise"]}
+
+
+def test_shipped_models_score_each_good_sample_above_its_faulty_ones():
+    good = {c["exercise"]: c["name"] for c in CLIPS if not any(c["faults"].values())}
+    faulty = [c for c in CLIPS if any(c["faults"].values())]
+    for c in faulty:
+        ours, theirs = shipped_analysis(good[c["exercise"]]), shipped_analysis(c["name"])
+        for model in ("cnn1d", "lstm"):
+            assert ours.predictions[model].score > theirs.predictions[model].score, (model,
+                                                                                     c["name"])

@@ -1,0 +1,58 @@
+"""Joint angles from normalized 2D features: knees, hips, elbows, shoulders, trunk lean.
+
+    >>> import numpy as np
+    >>> from fitscore_core.angles import joint_angles, range_of_motion
+    >>> values, found = np.zeros((30, 2), np.float32), np.zeros((15, 2), bool)
+    >>> sorted(joint_angles(values, found))[:3]
+    ['left elbow', 'left hip', 'left knee']
+
+Angles in the picture plane, in degrees. Features have equal x/y scale (torso lengths, y
+up), so 2D angles are not distorted by the normalization; they are, like any 2D angle,
+foreshortened when the limb points at the camera, which is why client and reference should
+be filmed from the same side. A limb angle is the inner angle at its vertex (180 = straight
+limb); the trunk lean is the Neck - MidHip line's angle from vertical (0 upright, 90 flat).
+"""
+
+import numpy as np
+
+from .skeletons import MODEL_15
+
+# name -> (a, vertex, b): the inner angle at `vertex` between the segments to a and b
+ANGLES: dict[str, tuple[str, str, str]] = {
+    "right knee": ("RHip", "RKnee", "RAnkle"),
+    "left knee": ("LHip", "LKnee", "LAnkle"),
+    "right hip": ("RShoulder", "RHip", "RKnee"),
+    "left hip": ("LShoulder", "LHip", "LKnee"),
+    "right elbow": ("RShoulder", "RElbow", "RWrist"),
+    "left elbow": ("LShoulder", "LElbow", "LWrist"),
+    "right shoulder": ("RHip", "RShoulder", "RElbow"),
+    "left shoulder": ("LHip", "LShoulder", "LElbow"),
+}
+TRUNK_LEAN = "trunk lean"
+_J = {name: i for i, name in enumerate(MODEL_15.joints)}
+
+
+def joint_angles(values: np.ndarray, found: np.ndarray) -> dict[str, np.ndarray]:
+    """(30, T) features, (15, T) found -> name -> (T,) degrees, NaN where a joint is missing."""
+    xy = values.reshape(15, 2, -1).astype(np.float64)
+
+    def ok(*names: str) -> np.ndarray:
+        return np.all([found[_J[n]] for n in names], axis=0)
+
+    out = {}
+    for name, (a, v, b) in ANGLES.items():
+        u = xy[_J[a]] - xy[_J[v]]
+        w = xy[_J[b]] - xy[_J[v]]
+        angle = np.degrees(np.arctan2(np.abs(u[0] * w[1] - u[1] * w[0]),
+                                      u[0] * w[0] + u[1] * w[1]))
+        out[name] = np.where(ok(a, v, b), angle, np.nan)
+    trunk = xy[_J["Neck"]] - xy[_J["MidHip"]]
+    out[TRUNK_LEAN] = np.where(ok("Neck", "MidHip"),
+                               np.degrees(np.arctan2(np.abs(trunk[0]), trunk[1])), np.nan)
+    return out
+
+
+def range_of_motion(angle: np.ndarray) -> float:
+    """Largest minus smallest angle (degrees) where measured; NaN if never."""
+    angle = angle[np.isfinite(angle)]
+    return float(angle.max() - angle.min()) if len(angle) else float("nan")

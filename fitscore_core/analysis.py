@@ -4,17 +4,21 @@
     >>> result = analyze("sample_videos/squat_good.mp4", load_scorers())   # doctest: +SKIP
     >>> {m: p.score for m, p in result.predictions.items()}               # doctest: +SKIP
 
-INPUT -> cleaned PoseSequence -> normalized features -> each scorer's prediction.
+INPUT -> cleaned PoseSequence -> normalized features -> each scorer's prediction; with a
+reference (`with_reference`), the joint-by-joint comparison and the written feedback too.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .checkpoints import Scorer, load_scorer
+from .comparison import Comparison, compare
 from .config import FEATURES
 from .errors import FitScoreError
 from .features import ClipFeatures, normalize, resample
+from .feedback import Feedback, write_feedback
 from .inputs import Progress, load_sequence
+from .reference import Reference, builtin_reference, reference_from_sequence
 from .scoring import ModelPrediction, predict
 from .sequence import PoseSequence
 
@@ -29,10 +33,18 @@ class Analysis:
     model_features: ClipFeatures               # resampled to the models' fps
     predictions: dict[str, ModelPrediction]    # "cnn1d" / "lstm" -> answer
     notes: tuple[str, ...] = field(default=())
+    comparison: Comparison | None = None       # with a reference: client vs reference
+    feedback: tuple[Feedback, ...] = ()
 
     @property
     def agree(self) -> bool:
         return len({p.exercise for p in self.predictions.values()}) == 1
+
+    @property
+    def exercise(self) -> str:
+        """The exercise the models agree on, or the one the more confident model names."""
+        best = max(self.predictions.values(), key=lambda p: p.exercise_probs[p.exercise])
+        return best.exercise
 
     def to_json(self) -> dict:
         seq = self.sequence
@@ -52,7 +64,10 @@ class Analysis:
                 "low_confidence": p.low_confidence, "reasons": list(p.reasons),
             } for name, p in self.predictions.items()},
             "models_agree": self.agree,
-        }
+        } | ({"comparison": self.comparison.to_json() | {
+            "feedback": [{"text": f.text, "source": f.source, "fault": f.fault,
+                          "joints": list(f.joints)} for f in self.feedback]}}
+             if self.comparison is not None else {})
 
 
 def load_scorers(models_dir: str | Path | None = None) -> dict[str, Scorer]:
@@ -80,3 +95,20 @@ def analyze(path: str | Path, scorers: dict[str, Scorer], exercise: str | None =
     """A video, OpenPose JSON folder or zip -> the full Analysis."""
     seq = load_sequence(path, backend=backend, fps=fps, progress=progress)
     return analyze_sequence(seq, scorers, exercise)
+
+
+def with_reference(result: Analysis, reference: str | Path,
+                   scorers: dict[str, Scorer], progress: Progress | None = None,
+                   fps: float | None = None) -> Analysis:
+    """Add the comparison with `reference` ("builtin" for the built-in execution of the
+    client's exercise, or a clip) and the feedback. A reference clip's own exercise is
+    recognised by the models, so comparing with another exercise is noticed (and noted)."""
+    exercise = result.exercise
+    if str(reference) == "builtin":
+        ref = builtin_reference(exercise)
+    else:
+        own = analyze(reference, scorers, progress=progress, fps=fps)
+        ref = reference_from_sequence(own.sequence, own.exercise, Path(reference).name)
+    comparison = compare(result.model_features, ref, exercise)
+    feedback = write_feedback(comparison, result.predictions, exercise)
+    return replace(result, comparison=comparison, feedback=tuple(feedback))

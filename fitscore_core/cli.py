@@ -239,6 +239,26 @@ def format_analysis(result) -> str:
     return "\n".join(lines)
 
 
+def format_comparison(result) -> str:
+    """The reference comparison: ranked joints, worst moments, ranges of motion, feedback."""
+    c = result.comparison
+    lines = [f"compared with {c.reference_source}"]
+    lines += [f"note: {n}" for n in c.notes]
+    lines.append("joints that differ most (torso lengths; 90th percentile, mean, peak at):")
+    for row in c.joints[:5]:
+        lines.append(f"  {row.rank}. {row.joint:10} {row.p90:.2f}  {row.mean:.2f}  "
+                     f"{row.peak:.2f} at {row.peak_frame / c.fps:.1f} s")
+    lines.append("worst moments: " + ", ".join(f"{m.seconds:.1f} s ({m.joint} {m.value:.2f})"
+                                               for m in c.worst))
+    lines.append("range of motion, client vs reference (degrees):")
+    for name, curve in c.angles.items():
+        if np.isfinite(curve.client_rom) and np.isfinite(curve.reference_rom):
+            lines.append(f"  {name:22} {curve.client_rom:5.0f}  {curve.reference_rom:5.0f}")
+    lines.append("feedback:")
+    lines += [f"  - {f.text}" + (f" [{f.source}]" if f.source else "") for f in result.feedback]
+    return "\n".join(lines)
+
+
 def cmd_analyze(args) -> None:
     import json
     from .analysis import analyze, load_scorers
@@ -248,7 +268,16 @@ def cmd_analyze(args) -> None:
         result = analyze(args.input, scorers, exercise=args.exercise, progress=bar, fps=args.fps)
     finally:
         bar.close()
+    if args.reference:
+        from .analysis import with_reference
+        bar = ProgressBar("reference pose")
+        try:
+            result = with_reference(result, args.reference, scorers, progress=bar)
+        finally:
+            bar.close()
     print(format_analysis(result))
+    if result.comparison is not None:
+        print(format_comparison(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=2) + "\n")
         print(f"wrote {args.json}")
@@ -332,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="also write the full analysis as JSON here")
     p.add_argument("--fps", type=float, help="frame rate of OpenPose JSON input")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    p.add_argument("--reference", metavar="REF", help="compare joint by joint with REF: "
+                   "'builtin' (a correct execution of the exercise) or a clip (" + inp + ")")
     p.set_defaults(run=cmd_analyze)
 
     p = sub.add_parser("batch", help="score many inputs (a folder, or a CSV with a path column)")

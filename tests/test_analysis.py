@@ -125,3 +125,26 @@ def test_roc_auc():
     assert roc_auc(y, np.array([0.1, 0.2, 0.8, 0.9])) == 1.0
     assert roc_auc(y, np.array([0.9, 0.8, 0.2, 0.1])) == 0.0
     assert roc_auc(np.array([1, 1], bool), np.array([0.3, 0.4])) is None
+
+
+def test_cli_analyze_with_the_builtin_reference_adds_comparison_and_feedback(
+        models_dir, squat_json, tmp_path, capsys):
+    out = tmp_path / "a.json"
+    assert main(["analyze", str(squat_json), "--models", str(models_dir), "--exercise",
+                 "squat", "--reference", "builtin", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "compared with built-in squat" in text and "joints that differ most" in text
+    assert "feedback:" in text
+    comparison = json.loads(out.read_text())["comparison"]
+    assert len(comparison["joints"]) == 15 and comparison["joints"][0]["rank"] == 1
+    assert comparison["worst_moments"]
+    assert {"left knee", "right hip", "trunk lean"} <= set(comparison["angles"])
+    assert comparison["feedback"] and all(f["text"] for f in comparison["feedback"])
+
+
+def test_a_clip_compared_with_itself_differs_nowhere(models_dir, squat_json):
+    from fitscore_core.analysis import with_reference
+    scorers = load_scorers(models_dir)
+    result = with_reference(analyze(squat_json, scorers, exercise="squat"), squat_json, scorers)
+    assert result.comparison.joints[0].p90 < 1e-3
+    assert result.comparison.reference_source == "squat_good"

@@ -91,20 +91,28 @@ def format_benchmark(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def bench_scorers(scorers: dict, seconds: float = 60.0, exercise: str = "squat") -> list[dict]:
+def synthetic_clip(seconds: float, exercise: str = "squat", yaw: float | None = None):
+    """A correct execution lasting about `seconds` (10 reps: the most a clip has, slowed
+    down to fill the time), filmed at 30 fps from `yaw` (default: the exercise's usual
+    view): a clip with real reps for the model-side benchmarks."""
+    from fitscore_core.sequence import PoseSequence
+    from fitscore_core.synth.exercises import ClipSpec, generate_motion
+    from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
+    motion = generate_motion(ClipSpec(exercise, reps=10, fps=30, seed=1,
+                                      rep_seconds=0.8 * seconds / 10))  # + lead-in and rests
+    yaw = default_yaw(exercise) if yaw is None else yaw
+    camera = fit_camera(motion.joints3d, yaw, 5.0, 30)
+    keypoints, _ = project_keypoints(camera, motion.joints3d)
+    return PoseSequence(keypoints, 30.0, (camera.width, camera.height), f"synthetic {exercise}")
+
+
+def bench_scorers(scorers: dict, seconds: float = 60.0) -> list[dict]:
     """Milliseconds each scorer needs to score a clip of about `seconds` (from normalized
-    features on): exercise over the whole clip, rep finding, every rep scored. A synthetic
-    clip filmed from the front, so there are real reps to score."""
+    features on): exercise over the whole clip, rep finding, every rep scored."""
     from fitscore_core.config import FEATURES
     from fitscore_core.features import normalize, resample
     from fitscore_core.scoring import predict
-    from fitscore_core.sequence import PoseSequence
-    from fitscore_core.synth.exercises import ClipSpec, generate_motion
-    from fitscore_core.synth.views import fit_camera, project_keypoints
-    motion = generate_motion(ClipSpec(exercise, reps=10, fps=30, seed=1,
-                                      rep_seconds=0.8 * seconds / 10))  # + lead-in and rests
-    keypoints, _ = project_keypoints(fit_camera(motion.joints3d, 0.0, 5.0, 30), motion.joints3d)
-    features = resample(normalize(PoseSequence(keypoints, 30.0, (640, 480))), FEATURES.fps)
+    features = resample(normalize(synthetic_clip(seconds)), FEATURES.fps)
     return [{"model": name, "clip_s": features.n_frames / features.fps,
              "reps": len(predict(s, features).reps),
              "ms": best_ms(lambda s=s: predict(s, features))} for name, s in scorers.items()]

@@ -4,8 +4,8 @@ test; the target is <= 200 ms on 2 cores).
     >>> from fitscore_core.bench_compare import bench_comparison, format_bench
     >>> print(format_bench(bench_comparison()))                      # doctest: +SKIP
 
-The client is a synthetic squat clip at 30 fps played back to back until it lasts 60 s
-(~20 reps), compared once at the models' rate (resampled to FEATURES.fps, what the pipeline
+The client is a synthetic 60 s squat clip at 30 fps (10 slow reps, bench.synthetic_clip),
+compared once at the models' rate (resampled to FEATURES.fps, what the pipeline
 does) and once at 30 fps. Two references: a 5 s clip (a user's clip, one execution) and the
 built-in one (REFERENCE_SEEDS executions of 3 reps each, the closest chosen per client).
 Timed: compare() from normalized features on (rep finding on both sides, facing, local
@@ -14,43 +14,18 @@ synthesis is cached and not timed.
 """
 
 import os
-import time
 
-import numpy as np
-
+from .bench import best_ms, synthetic_clip
 from .comparison import compare
 from .config import FEATURES
 from .features import normalize, resample
 from .reference import builtin_reference, builtin_sequence, reference_from_sequence
-from .sequence import PoseSequence
-
-
-def _client_sequence(seconds: float, exercise: str) -> PoseSequence:
-    from .synth.exercises import ClipSpec, generate_motion
-    from .synth.views import default_yaw, fit_camera, project_keypoints
-
-    motion = generate_motion(ClipSpec(exercise, reps=10, fps=30.0, seed=1))
-    camera = fit_camera(motion.joints3d, default_yaw(exercise), 5.0, 30.0)
-    keypoints, _ = project_keypoints(camera, motion.joints3d)
-    n = round(seconds * 30.0)
-    tiled = np.concatenate([keypoints] * (n // len(keypoints) + 1))[:n]
-    return PoseSequence(tiled, 30.0, (camera.width, camera.height))
-
-
-def best_ms(work, repeat: int = 5) -> float:
-    """Fastest of `repeat` runs, in milliseconds (the least disturbed by other work)."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - t)
-    return 1000 * min(times)
 
 
 def bench_comparison(client_s: float = 60.0, reference_s: float = 5.0,
                      exercise: str = "squat", repeat: int = 5) -> list[dict]:
     """Milliseconds of compare() per (client fps, reference); rows for format_bench."""
-    client30 = normalize(_client_sequence(client_s, exercise))
+    client30 = normalize(synthetic_clip(client_s, exercise))
     clients = {FEATURES.fps: resample(client30, FEATURES.fps), 30.0: client30}
     seq = builtin_sequence(exercise)
     cut = seq.with_keypoints(seq.keypoints[:round(reference_s * seq.fps)])

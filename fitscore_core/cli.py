@@ -93,6 +93,8 @@ def cmd_tensor(args) -> None:
 
 
 def cmd_bench(args) -> None:
+    if args.what == "models":
+        return cmd_bench_models(args)
     from .bench import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
@@ -100,6 +102,23 @@ def cmd_bench(args) -> None:
     finally:
         bar.close()
     print(format_benchmark(rows))
+
+
+def cmd_bench_models(args) -> None:
+    """Everything after pose: scoring a 60 s clip, the comparison, the attribution maps."""
+    from .analysis import load_scorers
+    from .attribution import bench_attribution
+    from .bench import bench_scorers
+    from .bench_compare import bench_comparison, format_bench
+    scorers = load_scorers(args.models)
+    for row in bench_scorers(scorers):
+        print(f"score a {row['clip_s']:.0f} s clip ({row['reps']} reps), {row['model']}: "
+              f"{row['ms']:.1f} ms (target <= 100 ms)")
+    for row in bench_attribution(scorers):
+        print(f"attribution map, {row['clip_s']:.0f} s clip ({row['reps']} reps), "
+              f"{row['model']}: {row['ms']:.0f} ms (target: both <= 2 s)")
+    print("comparison (DTW + per-joint table), 60 s client:")
+    print(format_bench(bench_comparison()))
 
 
 def cmd_synth_samples(args) -> None:
@@ -400,8 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", action="store_true", help="LABELS.csv: train from scratch")
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("bench", help="decode / pose / feature speed on generated clips")
+    p = sub.add_parser("bench", help="speed: decode / pose / features, or the models")
+    p.add_argument("what", nargs="?", choices=("pose", "models"), default="pose",
+                   help="pose: decode / pose / features (default); models: scoring, "
+                   "comparison and attribution speed of the trained models")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
+    p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.set_defaults(run=cmd_bench)
     return parser
 

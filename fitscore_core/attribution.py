@@ -37,7 +37,6 @@ columns are frames of that clip.
 """
 
 import math
-import timeit
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -277,24 +276,3 @@ def what_if(scorer: Scorer, features: ClipFeatures, joint: str,
     return predict(scorer, moved_features(features, joint, shift, range_scale, frames),
                    exercise)
 
-
-def bench_attribution(scorers: dict[str, Scorer], repeat: int = 3) -> list[dict]:
-    """Milliseconds for attribute() per model on a ~10 s synthetic squat (4 reps of 1.4 s
-    plus the generator's pauses = 10.1 s, front view), from normalized features on, as
-    analysis computes them. Best of `repeat` runs (the first pays one-off allocations)."""
-    from .config import FEATURES
-    from .features import normalize, resample
-    from .sequence import PoseSequence
-    from .synth.exercises import ClipSpec, generate_motion
-    from .synth.views import fit_camera, project_keypoints
-
-    motion = generate_motion(ClipSpec("squat", reps=4, fps=30, seed=1, rep_seconds=1.4))
-    keypoints, _ = project_keypoints(fit_camera(motion.joints3d, 0.0, 5.0, 30), motion.joints3d)
-    features = resample(normalize(PoseSequence(keypoints, 30.0, (640, 480))), FEATURES.fps)
-    rows = []
-    for name, s in scorers.items():
-        seconds = min(timeit.repeat(lambda s=s: attribute(s, features), number=1,
-                                    repeat=repeat))
-        rows.append({"model": name, "clip_s": features.n_frames / features.fps,
-                     "reps": len(predict(s, features).reps), "ms": seconds * 1000})
-    return rows

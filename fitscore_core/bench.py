@@ -91,15 +91,16 @@ def format_benchmark(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def synthetic_clip(seconds: float, exercise: str = "squat", yaw: float | None = None):
-    """A correct execution lasting about `seconds` (10 reps: the most a clip has, slowed
-    down to fill the time), filmed at 30 fps from `yaw` (default: the exercise's usual
-    view): a clip with real reps for the model-side benchmarks."""
+def synthetic_clip(seconds: float, exercise: str = "squat", yaw: float | None = None,
+                   reps: int = 10):
+    """A correct execution of `reps` reps lasting about `seconds` (tempo set to fill the
+    time), filmed at 30 fps from `yaw` (default: the exercise's usual view): a clip with
+    real reps for the model-side benchmarks."""
     from fitscore_core.sequence import PoseSequence
     from fitscore_core.synth.exercises import ClipSpec, generate_motion
     from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
-    motion = generate_motion(ClipSpec(exercise, reps=10, fps=30, seed=1,
-                                      rep_seconds=0.8 * seconds / 10))  # + lead-in and rests
+    motion = generate_motion(ClipSpec(exercise, reps=reps, fps=30, seed=1,
+                                      rep_seconds=0.8 * seconds / reps))  # + lead-in, rests
     yaw = default_yaw(exercise) if yaw is None else yaw
     camera = fit_camera(motion.joints3d, yaw, 5.0, 30)
     keypoints, _ = project_keypoints(camera, motion.joints3d)
@@ -116,3 +117,17 @@ def bench_scorers(scorers: dict, seconds: float = 60.0) -> list[dict]:
     return [{"model": name, "clip_s": features.n_frames / features.fps,
              "reps": len(predict(s, features).reps),
              "ms": best_ms(lambda s=s: predict(s, features))} for name, s in scorers.items()]
+
+
+def bench_attribution(scorers: dict, seconds: float = 10.0) -> list[dict]:
+    """Milliseconds for attribution.attribute() per model on a 4-rep clip of at least
+    `seconds` (the generator's rests make it ~13 s), from normalized features on."""
+    from fitscore_core.attribution import attribute
+    from fitscore_core.config import FEATURES
+    from fitscore_core.features import normalize, resample
+    from fitscore_core.scoring import predict
+    features = resample(normalize(synthetic_clip(seconds, reps=4)), FEATURES.fps)
+    return [{"model": name, "clip_s": features.n_frames / features.fps,
+             "reps": len(predict(s, features).reps),
+             "ms": best_ms(lambda s=s: attribute(s, features), repeat=3)}
+            for name, s in scorers.items()]

@@ -107,8 +107,7 @@ def cmd_bench(args) -> None:
 def cmd_bench_models(args) -> None:
     """Everything after pose: scoring a 60 s clip, the comparison, the attribution maps."""
     from .analysis import load_scorers
-    from .attribution import bench_attribution
-    from .bench import bench_scorers
+    from .bench import bench_attribution, bench_scorers
     from .bench_compare import bench_comparison, format_bench
     scorers = load_scorers(args.models)
     for row in bench_scorers(scorers):

@@ -9,7 +9,8 @@ LABELS.csv has a header and one row per clip: `path` (a video, an OpenPose JSON 
 .zip, relative to the CSV), `exercise`, `score` (0-100) and optionally `faults` (names
 separated by ';') and `group` (the person or source clip; splits never put one group on two
 sides; without it every clip is its own group). A trainer edits this file in a spreadsheet,
-so every error names the row as the spreadsheet shows it (the header is row 1).
+so every error names the row as the spreadsheet shows it (the header is row 1), and names
+are read case-blind with spaces as '_' ("Knees caving in" is knees_caving_in).
 """
 
 import csv
@@ -68,6 +69,12 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _name(text: str) -> str:
+    """'Knees Caving In' -> 'knees_caving_in': how a spreadsheet writes a name should not
+    make a new class."""
+    return "_".join(text.strip().lower().split())
+
+
 def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[LabelRow]:
     """Read and check LABELS.csv; the first problem found raises FitScoreError naming its row.
 
@@ -102,7 +109,7 @@ def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[Label
         if not path.exists():
             raise FitScoreError(f"{where}: {path} does not exist (paths are relative to the "
                                 f"folder of {name}).")
-        exercise = cell["exercise"]
+        exercise = _name(cell["exercise"])
         if not exercise:
             raise FitScoreError(f"{where}: the exercise is empty.")
         if "." in exercise:
@@ -113,7 +120,7 @@ def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[Label
             raise FitScoreError(f"{where}: score {cell['score']!r} is not a number (0-100).")
         if not 0 <= score <= 100:
             raise FitScoreError(f"{where}: score {cell['score']} is outside 0-100.")
-        faults = tuple(dict.fromkeys(f.strip() for f in cell.get("faults", "").split(";")
+        faults = tuple(dict.fromkeys(_name(f) for f in cell.get("faults", "").split(";")
                                      if f.strip()))
         if exercise in known:
             unknown = [f for f in faults if f not in known[exercise]]

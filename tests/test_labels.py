@@ -133,6 +133,15 @@ def test_csv_with_a_bom_blank_lines_and_no_group_column(clinic):
     assert rows[0].group == rows[2].group == "clips/c1.zip"   # same source clip, same group
 
 
+def test_names_are_read_as_a_spreadsheet_writes_them(clinic):
+    path = _labels(clinic, ["path,exercise,score,faults",
+                            "clips/c1.zip,Squat,80,Knees Caving In",
+                            "clips/c2.zip,lunge ,70,"])
+    rows = read_labels(path, known_faults(None))
+    assert [r.exercise for r in rows] == ["squat", "lunge"]
+    assert rows[0].faults == ("knees_caving_in",)
+
+
 @pytest.mark.parametrize("lines, fragments", [
     (["path,exercise"], ["row 1 (header)", "missing column(s) score", "path, exercise"]),
     ([], ["is empty"]),

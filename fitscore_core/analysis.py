@@ -5,12 +5,14 @@
     >>> {m: p.score for m, p in result.predictions.items()}               # doctest: +SKIP
 
 INPUT -> cleaned PoseSequence -> normalized features -> each scorer's prediction; with a
-reference (`with_reference`), the joint-by-joint comparison and the written feedback too.
+reference (`with_reference`), the joint-by-joint comparison and the written feedback; with
+`with_attributions`, what drove each model's score.
 """
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .attribution import Attribution, attribute
 from .checkpoints import Scorer, load_scorer
 from .comparison import Comparison, compare
 from .config import FEATURES
@@ -18,7 +20,7 @@ from .errors import FitScoreError
 from .features import ClipFeatures, normalize, resample
 from .feedback import Feedback, write_feedback
 from .inputs import Progress, load_sequence
-from .reference import Reference, builtin_reference, reference_from_sequence
+from .reference import Reference, builtin_reference, match_facing, reference_from_sequence
 from .scoring import ModelPrediction, predict
 from .sequence import PoseSequence
 
@@ -33,8 +35,10 @@ class Analysis:
     model_features: ClipFeatures               # resampled to the models' fps
     predictions: dict[str, ModelPrediction]    # "cnn1d" / "lstm" -> answer
     notes: tuple[str, ...] = field(default=())
-    comparison: Comparison | None = None       # with a reference: client vs reference
+    reference: Reference | None = None         # with_reference: what the client is compared with
+    comparison: Comparison | None = None
     feedback: tuple[Feedback, ...] = ()
+    attributions: dict[str, Attribution] = field(default_factory=dict)  # with_attributions
 
     @property
     def agree(self) -> bool:
@@ -111,4 +115,15 @@ def with_reference(result: Analysis, reference: str | Path,
         ref = reference_from_sequence(own.sequence, own.exercise, Path(reference).name)
     comparison = compare(result.model_features, ref, exercise)
     feedback = write_feedback(comparison, result.predictions, exercise)
-    return replace(result, comparison=comparison, feedback=tuple(feedback))
+    return replace(result, reference=ref, comparison=comparison, feedback=tuple(feedback))
+
+
+def with_attributions(result: Analysis, scorers: dict[str, Scorer]) -> Analysis:
+    """Each model's integrated-gradient map of its score: against the reference (turned to
+    face the client) when there is one — which differences from a correct execution drove
+    the score — else against the still clip."""
+    baseline = (match_facing(result.model_features, result.reference).features
+                if result.reference is not None else None)
+    return replace(result, attributions={
+        name: attribute(s, result.model_features, result.predictions[name].exercise,
+                        reference=baseline) for name, s in scorers.items()})

@@ -148,3 +148,14 @@ def test_a_clip_compared_with_itself_differs_nowhere(models_dir, squat_json):
     result = with_reference(analyze(squat_json, scorers, exercise="squat"), squat_json, scorers)
     assert result.comparison.joints[0].p90 < 1e-3
     assert result.comparison.reference_source == "squat_good"
+
+
+def test_attributions_join_the_analysis_for_both_models(models_dir, squat_json):
+    from fitscore_core.analysis import with_attributions, with_reference
+    scorers = load_scorers(models_dir)
+    result = with_reference(analyze(squat_json, scorers, exercise="squat"), "builtin", scorers)
+    explained = with_attributions(result, scorers)
+    assert set(explained.attributions) == {"cnn1d", "lstm"}
+    for name, a in explained.attributions.items():
+        assert a.joint_time.shape == (15, result.model_features.n_frames)
+        assert a.score == pytest.approx(result.predictions[name].score, abs=1e-3)

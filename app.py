@@ -1,24 +1,29 @@
 """FitScore dashboard entry point: `streamlit run app.py`.
 
-A placeholder home page until the dashboard lands; it already reads the core library.
+Navigation and the shared sidebar; each page is a thin file in pages/ that reads the one
+Analysis (ui/state.py) the core produced for the chosen clip.
 """
 
 import streamlit as st
 
-from fitscore_core.config import FEATURES, LIMITS
-from fitscore_core.features import ROW_LABELS
+from fitscore_core.config import LIMITS
+from ui.state import current_choice
 
 st.set_page_config(page_title="FitScore", page_icon="🏋️", layout="wide")
-st.title("FitScore")
-st.write(
-    "Scores fitness-exercise videos: a pose estimator turns every frame into an OpenPose "
-    "BODY_25 skeleton, each clip becomes a normalized, zero-padded (30 × N) tensor, and two "
-    "deep models (a 1D-CNN and an LSTM) score it side by side."
-)
-st.info("The analysis pages are on their way. Meanwhile the command line works: "
-        "`python -m fitscore_core info|extract|tensor|bench`.")
-col1, col2 = st.columns(2)
-col1.metric("Model input", f"30 × {FEATURES.n_frames}", help="15 joints × (x, y) by N frames")
-col2.metric("Longest clip accepted", f"{LIMITS.max_duration_s:g} s")
-with st.expander("The 30 rows of the tensor, in order"):
-    st.write(", ".join(ROW_LABELS))
+PAGES = [
+    st.Page("pages/analyze.py", title="Analyze", icon=":material/movie:", default=True),
+    st.Page("pages/skeletons.py", title="Skeletons", icon=":material/accessibility_new:"),
+    st.Page("pages/tensor.py", title="Tensor", icon=":material/grid_on:"),
+    st.Page("pages/models.py", title="Models", icon=":material/psychology:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+]
+page = st.navigation(PAGES)
+with st.sidebar:
+    st.markdown("**FitScore** scores exercise videos with two models, a 1D-CNN and an LSTM, "
+                "trained on synthetic clips (see README).")
+    st.caption(f"Videos up to {LIMITS.max_file_mb:g} MB and {LIMITS.max_duration_s:g} s. The "
+               "app runs on this computer only; nothing is uploaded anywhere.")
+page.run()
+choice = current_choice()   # after the page: it may have just chosen a new clip
+if choice is not None:
+    st.sidebar.caption(f"Clip: **{choice.label}** · reference: {choice.reference_label}")

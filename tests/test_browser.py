@@ -1,0 +1,117 @@
+"""The dashboard in a real browser, driven like a user: `streamlit run app.py` on a free
+localhost port, Debian's chromium through Playwright (no browser download). Opens the app,
+analyses a sample, visits every page, checks scores and the heatmap are on screen, uploads a
+non-video file and reads the error; saves a screenshot of each page and the timings under
+test-output/ (timings are reported in README, not asserted)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PAGES = ("Skeletons", "Tensor", "Models", "Compare")
+SLOW = 120_000   # ms: the first analysis finds the pose with MediaPipe on 2 cores
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://localhost:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start within 60 s")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.set_default_timeout(SLOW)
+        yield tab
+        browser.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`, as a keyboard user would."""
+    box = page.get_by_role("combobox", name=label)
+    box.click(force=True)
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option).click()
+
+
+def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_url, page):
+    timings = {}
+    page.goto(app_url)
+    page.get_by_text("Both models see a").wait_for()          # the default sample, analysed
+    page.screenshot(path=OUT / "0-analyze-first-visit.png", full_page=True)
+
+    choose(page, "Sample video", "push_up_good.mp4")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("Both models see a push up").wait_for()
+    timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
+    scores = page.get_by_test_id("stMetricValue").filter(has_text="/ 100")
+    assert scores.count() == 2
+    page.screenshot(path=OUT / "1-analyze.png", full_page=True)
+
+    for k, name in enumerate(PAGES, start=2):
+        started = time.perf_counter()
+        page.get_by_role("link", name=name).click()
+        page.wait_for_url(f"**/{name.lower()}")
+        page.get_by_test_id("stMainBlockContainer").locator("h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        timings[f"switch_to_{name.lower()}_s"] = round(time.perf_counter() - started, 2)
+        if name == "Tensor":
+            page.locator(".js-plotly-plot").first.wait_for()     # the heatmap is drawn
+        page.screenshot(path=OUT / f"{k}-{name.lower()}.png", full_page=True)
+
+    page.get_by_role("link", name="Analyze").click()
+    page.get_by_text("Upload", exact=True).first.click()
+    bad = OUT / "not_a_video.mp4"
+    bad.write_text("this is a shopping list, not a video")
+    page.locator("input[type=file]").first.set_input_files(str(bad))
+    page.get_by_role("button", name="Analyze").click()
+    error = page.get_by_test_id("stAlertContentError").first
+    error.wait_for()
+    assert "not a video" in error.inner_text()
+    assert "Traceback" not in page.content()
+    page.screenshot(path=OUT / "6-bad-upload.png", full_page=True)
+    (OUT / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print(json.dumps(timings, indent=2))

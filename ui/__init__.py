@@ -1,0 +1,1 @@
+"""Streamlit-side helpers of the dashboard (the library, fitscore_core, never imports these)."""

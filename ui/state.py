@@ -1,0 +1,136 @@
+"""The dashboard's one source of truth: which clip is chosen, and its cached Analysis.
+
+Pages call `current()` and draw what it returns; they never compute scores, features or
+alignments. Results are cached by file content (st.cache_data), the models are loaded once
+(st.cache_resource), so moving between pages, or back to a clip, never re-extracts.
+"""
+
+import hashlib
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from fitscore_core.analysis import (Analysis, analyze, load_scorers, with_attributions,
+                                    with_reference)
+from fitscore_core.errors import FitScoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+DEFAULT_SAMPLE = "squat_knees_caving_in.mp4"
+UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "zip"]
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "fitscore-dashboard"
+BUILTIN = "builtin"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the user asked for: a clip (by content digest), its exercise, its reference."""
+
+    path: str                 # a sample, or the upload saved under UPLOAD_DIR
+    label: str                # what the user sees (file name)
+    digest: str
+    exercise: str | None = None
+    reference: str = BUILTIN  # "builtin" or a path
+    reference_label: str = "built-in"
+
+
+@st.cache_resource(show_spinner="Loading the models…")
+def models() -> dict:
+    return load_scorers()
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def sample_names() -> list[str]:
+    return sorted(p.name for p in SAMPLES.glob("*.mp4"))
+
+
+def sample_choice(name: str) -> Choice:
+    path = SAMPLES / name
+    return Choice(str(path), name, digest_of(path.read_bytes()))
+
+
+def saved_upload(name: str, data: bytes) -> Choice:
+    """Keep an upload on disk under its digest (the Skeletons page reads its frames)."""
+    digest = digest_of(data)
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest}{Path(name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(data)
+    return Choice(str(path), name, digest)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def analysis_for(digest: str, exercise: str | None, reference: str, reference_digest: str,
+                 _path: str, _label: str) -> Analysis:
+    """The full Analysis of a clip: both models, the comparison, the attributions. Keyed by
+    the clip's content, the exercise override and the reference (by content too). The
+    progress bar lives and dies inside, so a cache hit in another session replays nothing."""
+    scorers = models()
+    bar = ProgressBar(f"Finding the pose in {_label}")
+    try:
+        result = analyze(_path, scorers, exercise=exercise, progress=bar)
+    finally:
+        bar.close()
+    result = with_reference(result, reference, scorers)
+    return with_attributions(result, scorers)
+
+
+class ProgressBar:
+    """`progress(done, total)` for the core: frames done / total and time left."""
+
+    def __init__(self, label: str):
+        self.label, self.bar, self.started = label, st.progress(0.0, text=label), time.time()
+
+    def __call__(self, done: int, total: int) -> None:
+        share = done / max(total, 1)
+        left = (time.time() - self.started) * (1 - share) / share if share > 0 else 0.0
+        self.bar.progress(min(share, 1.0), text=f"{self.label}: frame {done} of {total}, "
+                          f"about {left:.0f} s left")
+
+    def close(self) -> None:
+        self.bar.empty()
+
+
+def run(choice: Choice) -> Analysis | None:
+    """Analyse the choice (or fetch it from the cache) and make it the current analysis;
+    a FitScoreError becomes a friendly message on the page, never a traceback."""
+    ref_digest = "" if choice.reference == BUILTIN else digest_of(
+        Path(choice.reference).read_bytes())
+    try:
+        result = analysis_for(choice.digest, choice.exercise, choice.reference, ref_digest,
+                              choice.path, choice.label)
+    except FitScoreError as error:
+        st.session_state.pop("analysis", None)
+        st.session_state["error"] = str(error)
+        return None
+    st.session_state["analysis"] = result
+    st.session_state["choice"] = choice
+    st.session_state.pop("error", None)
+    return result
+
+
+def current() -> Analysis | None:
+    """The analysis the pages show: the last one run, or the default sample's (so a first
+    visit on any page shows results without uploading anything)."""
+    if "analysis" not in st.session_state and "error" not in st.session_state:
+        run(sample_choice(DEFAULT_SAMPLE))
+    return st.session_state.get("analysis")
+
+
+def current_choice() -> Choice | None:
+    return st.session_state.get("choice")
+
+
+def show_missing() -> bool:
+    """On pages other than Analyze: say why there is nothing to show; True if so."""
+    if current() is not None:
+        return False
+    st.warning(st.session_state.get("error", "No clip analysed yet: choose one on the "
+                                             "Analyze page."))
+    return True

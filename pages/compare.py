@@ -13,9 +13,7 @@ from ui import draw, state
 SKELETONS = "pages/skeletons.py"
 
 st.title("Compare with the reference")
-if state.show_missing():
-    st.stop()
-result = state.current()
+result = state.analysis_or_stop()
 choice = state.current_choice()
 comparison = result.comparison
 if comparison is None:

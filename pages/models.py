@@ -69,9 +69,7 @@ st.title("The two models side by side")
 st.caption("A 1D-CNN (looks at short stretches of movement) and an LSTM (follows the movement "
            "frame by frame) read the same tensor. Where they agree you can trust the answer "
            "more; where they differ, look at the clip.")
-if state.show_missing():
-    st.stop()
-result = state.current()
+result = state.analysis_or_stop()
 names = list(result.predictions)
 fps = result.model_features.fps
 

@@ -18,9 +18,7 @@ st.title("Skeletons")
 st.caption("The skeleton the pose estimator found, drawn as OpenPose draws it (each limb in "
            "its own colour; joints it was unsure of are thin and faded), next to the "
            "reference pose matched with the same moment of the movement.")
-if state.show_missing():
-    st.stop()
-result = state.current()
+result = state.analysis_or_stop()
 choice = state.current_choice()
 seq = result.sequence
 video = choice.path if choice is not None and has_video(choice.path) else None

@@ -15,9 +15,7 @@ st.caption("Every frame becomes 30 numbers: the left–right (x) and height (y) 
            f"lengths, and padded with zeros to {FEATURES.n_frames} frames "
            f"({FEATURES.n_frames / FEATURES.fps:g} s); longer clips are cut into overlapping "
            "windows.")
-if state.show_missing():
-    st.stop()
-result = state.current()
+result = state.analysis_or_stop()
 try:
     model_input = to_model_input(result.model_features, FEATURES)
 except FitScoreError as error:

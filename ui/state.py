@@ -1,6 +1,6 @@
 """The dashboard's one source of truth: which clip is chosen, and its cached Analysis.
 
-Pages call `current()` and draw what it returns; they never compute scores, features or
+Pages call `current()` (or `analysis_or_stop()`) and draw what it returns; they never compute scores, features or
 alignments. Results are cached by file content (st.cache_data), the models are loaded once
 (st.cache_resource), so moving between pages, or back to a clip, never re-extracts.
 """
@@ -127,10 +127,12 @@ def current_choice() -> Choice | None:
     return st.session_state.get("choice")
 
 
-def show_missing() -> bool:
-    """On pages other than Analyze: say why there is nothing to show; True if so."""
-    if current() is not None:
-        return False
-    st.warning(st.session_state.get("error", "No clip analysed yet: choose one on the "
-                                             "Analyze page."))
-    return True
+def analysis_or_stop() -> Analysis:
+    """For pages other than Analyze: the current Analysis; when there is none, say why and
+    stop the page there."""
+    result = current()
+    if result is None:
+        st.warning(st.session_state.get("error", "No clip analysed yet: choose one on the "
+                                                 "Analyze page."))
+        st.stop()
+    return result

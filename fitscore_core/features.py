@@ -27,6 +27,16 @@ from .skeletons import MODEL_15, MODEL_JOINTS
 
 NECK, MIDHIP = 1, 8
 ROW_LABELS = tuple(f"{joint} {axis}" for joint in MODEL_15.joints for axis in ("x", "y"))
+# Feature row r of a joint <-> the same axis of its left/right partner.
+_MIRROR_ROWS = np.array([2 * MODEL_15.mirror[r // 2] + r % 2 for r in range(30)])
+
+
+def mirror_rows(values: np.ndarray) -> np.ndarray:
+    """(30, T) features -> the same movement seen from the other side: left and right joints
+    swapped, x negated (a copy)."""
+    mirrored = values[_MIRROR_ROWS]
+    mirrored[0::2] *= -1
+    return mirrored
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FitScoreError
-from .features import ClipFeatures, normalize
+from .features import ClipFeatures, mirror_rows, normalize
 from .sequence import PoseSequence
 from .skeletons import MODEL_15
 
@@ -35,8 +35,6 @@ REFERENCE_SEEDS = tuple(range(101, 107))
 REFERENCE_REPS = 3
 REFERENCE_FPS = 30.0
 MIRROR_NOTE = "the reference was mirrored left/right to face the same way as the client"
-# Feature row r of a joint <-> the same axis of its left/right partner.
-MIRROR_ROWS = np.array([2 * MODEL_15.mirror[r // 2] + r % 2 for r in range(30)])
 FACING_MIN = 0.08   # torso lengths: a smaller sideways offset is a front/back view (no side)
 
 _J = {name: i for i, name in enumerate(MODEL_15.joints)}
@@ -178,10 +176,8 @@ def facing(features: ClipFeatures) -> int:
 
 def mirror_features(features: ClipFeatures) -> ClipFeatures:
     """The same movement seen from the other side: left/right joints swapped, x negated."""
-    values = features.values[MIRROR_ROWS].copy()
-    values[0::2] *= -1
     found = features.found[list(MODEL_15.mirror)].copy()
-    return replace(features, values=values, found=found)
+    return replace(features, values=mirror_rows(features.values), found=found)
 
 
 def match_facing(client: ClipFeatures, reference: Reference) -> Reference:

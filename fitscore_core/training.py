@@ -24,12 +24,10 @@ import torch.nn.functional as F
 from .checkpoints import Scorer, build_net
 from .cleaning import fill_gaps, smooth
 from .config import FEATURES, FeatureSettings
-from .features import normalize, resample
-from .skeletons import MODEL_15
+from .features import mirror_rows, normalize, resample
 
 FAULT_PRESENT = 0.2
 Progress = Callable[[int, int], None]
-_MIRROR_ROWS = np.array([2 * MODEL_15.mirror[r // 2] + r % 2 for r in range(30)])
 
 
 @dataclass(frozen=True)
@@ -152,8 +150,7 @@ def augment(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     missing = (values[:, lo] == 0) & (values[:, hi] == 0)
     warped[missing] = 0
     if rng.random() < 0.5:
-        warped = warped[_MIRROR_ROWS]
-        warped[0::2] *= -1
+        warped = mirror_rows(warped)
     found = warped != 0
     warped = warped + rng.normal(0, rng.uniform(0, 0.03), warped.shape) * found
     for _ in range(rng.poisson(1.0)):

@@ -31,7 +31,7 @@ from .errors import FitScoreError
 from .inputs import Progress, input_kind
 from .sequence import PoseSequence
 from .skeletons import BODY_25, Layout
-from .video import downscale, iter_frames
+from .video import downscale, iter_frames, open_capture
 
 LOW_CONFIDENCE = 0.3          # below this a joint is drawn thin and faded
 FADE = 0.35                   # opacity of low-confidence joints and limbs
@@ -141,16 +141,9 @@ def draw_skeleton(image: np.ndarray, keypoints: np.ndarray, layout: Layout = BOD
     return out
 
 
-def _open(path: str | Path) -> cv2.VideoCapture:
-    cap = cv2.VideoCapture(str(path))
-    if cap.isOpened():
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # as video.py: phone clips stay upright
-    return cap
-
-
 def read_frame(path: str | Path, index: int, max_side: int | None = None) -> np.ndarray:
     """Frame `index` (0-based, as iter_frames counts) of a video, BGR, shrunk to max_side."""
-    cap = _open(path)
+    cap = open_capture(Path(path))
     try:
         if not cap.isOpened():
             raise FitScoreError(f"{Path(path).name} cannot be opened as a video.")

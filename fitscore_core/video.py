@@ -110,7 +110,7 @@ def _unreadable(name: str, head: bytes) -> FitScoreError:
     return FitScoreError(f"{name} is not a video (expected {_FORMATS}).")
 
 
-def _open_capture(path: Path) -> cv2.VideoCapture:
+def open_capture(path: Path) -> cv2.VideoCapture:
     """A capture that applies the file's rotation metadata.
 
     Why set it: this OpenCV build (4.11, pip wheel) leaves CAP_PROP_ORIENTATION_AUTO off, so
@@ -124,7 +124,7 @@ def _open_capture(path: Path) -> cv2.VideoCapture:
 
 def _count_frames(path: Path, stop_after: int) -> int:
     """Count decodable frames when the header has no count, stopping early past stop_after."""
-    cap = _open_capture(path)
+    cap = open_capture(path)
     n = 0
     try:
         while n <= stop_after and cap.grab():
@@ -152,7 +152,7 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
     size_mb = _check_file(path, limits)
     with open(path, "rb") as f:
         head = f.read(16)
-    cap = _open_capture(path)
+    cap = open_capture(path)
     try:
         ok, frame = cap.read() if cap.isOpened() else (False, None)
         if not ok or frame is None:
@@ -197,7 +197,7 @@ def iter_frames(path: str | Path, max_side: int | None = None
     half-copied file must not pass for a short clip.
     """
     path = Path(path)
-    cap = _open_capture(path)
+    cap = open_capture(path)
     try:
         if not cap.isOpened():
             _check_file(path, LIMITS)  # missing or empty: say so rather than "damaged"

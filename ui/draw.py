@@ -29,7 +29,7 @@ from fitscore_core.comparison import AngleCurve, Comparison
 from fitscore_core.feedback import joint_words
 from fitscore_core.skeletons import BODY_25, MODEL_15
 from fitscore_core.video import downscale
-from ui.plots import OKABE_ITO
+from ui.plots import OKABE_ITO, layout
 
 CLIENT, REFERENCE = OKABE_ITO[0], OKABE_ITO[1]          # blue, orange
 CLIENT_RGB, REFERENCE_RGB = (0, 114, 178), (230, 159, 0)
@@ -106,12 +106,6 @@ def keypoint_table(analysis: Analysis, t: int) -> pd.DataFrame:
     })
 
 
-def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
-                      hoverlabel=dict(namelength=-1), **extra)
-    return fig
-
-
 def deviation_bars(comparison: Comparison, top: int = 3) -> go.Figure:
     """Joints ranked by how far they are from the reference (90th percentile of the local
     deviation, torso lengths), most different on top; the top ones in vermillion."""
@@ -125,7 +119,7 @@ def deviation_bars(comparison: Comparison, top: int = 3) -> go.Figure:
                        "%{customdata[2]:.1f} s<extra></extra>")))
     fig.update_yaxes(autorange="reversed", title_text="joint")
     fig.update_xaxes(title_text=f"deviation ({TORSO})", rangemode="tozero")
-    return _layout(fig, height=max(300, 26 * len(rows) + 80))
+    return layout(fig, height=max(300, 26 * len(rows) + 80))
 
 
 def deviation_over_time(comparison: Comparison, joints: Sequence[str],
@@ -146,7 +140,7 @@ def deviation_over_time(comparison: Comparison, joints: Sequence[str],
             fig.add_vline(x=m.seconds, line=dict(color="#555555", dash="dot", width=1))
     fig.update_xaxes(title_text="time (s)")
     fig.update_yaxes(title_text=f"deviation ({TORSO})", rangemode="tozero")
-    return _layout(fig, height=360, legend=dict(orientation="h", y=-0.25))
+    return layout(fig, height=360, legend=dict(orientation="h", y=-0.25))
 
 
 def angle_figure(curve: AngleCurve, fps: float) -> go.Figure:
@@ -162,7 +156,7 @@ def angle_figure(curve: AngleCurve, fps: float) -> go.Figure:
             hovertemplate=f"{name}<br>%{{x:.2f}} s: %{{y:.0f}}°<extra></extra>"))
     fig.update_xaxes(title_text="time (s)")
     fig.update_yaxes(title_text=f"{curve.name} angle (degrees)")
-    return _layout(fig, height=360, legend=dict(orientation="h", y=-0.25))
+    return layout(fig, height=360, legend=dict(orientation="h", y=-0.25))
 
 
 def angles_by_rom_gap(comparison: Comparison) -> list[str]:

@@ -30,7 +30,7 @@ def model_label(name: str) -> str:
     return MODEL_LABELS.get(name, name)
 
 
-def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+def layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
                       hoverlabel=dict(namelength=-1), **extra)
     return fig
@@ -85,7 +85,7 @@ def tensor_heatmap(z: np.ndarray, row_labels: Sequence[str], fps: float, unit: s
         fig.add_annotation(x=frames - 0.5, y=1, xref="x", yref="y domain", xanchor="right",
                            yanchor="bottom", showarrow=False,
                            text=f"padding: frames {n_real}–{frames - 1} ▾")
-    return _layout(fig, height=720)
+    return layout(fig, height=720)
 
 
 def trajectories(values: np.ndarray, found: np.ndarray | None, joint_names: Sequence[str],
@@ -112,7 +112,7 @@ def trajectories(values: np.ndarray, found: np.ndarray | None, joint_names: Sequ
     fig.update_yaxes(title_text=unit, row=1, col=1)
     fig.update_yaxes(title_text=unit, row=2, col=1)
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
-    return _layout(fig, height=460, legend=dict(orientation="h", y=-0.18))
+    return layout(fig, height=460, legend=dict(orientation="h", y=-0.18))
 
 
 def attribution_heatmap(joint_time: np.ndarray, joint_names: Sequence[str], fps: float
@@ -127,7 +127,7 @@ def attribution_heatmap(joint_time: np.ndarray, joint_names: Sequence[str], fps:
                        "moved the score by %{z:.3f} points<extra></extra>")))
     fig.update_yaxes(autorange="reversed", title_text="joint")
     fig.update_xaxes(title_text=f"time (s, {fps:g} frames/s)")
-    return _layout(fig, height=420)
+    return layout(fig, height=420)
 
 
 def importance_bars(joint_importance: dict[str, float], colour: str = OKABE_ITO[0]
@@ -140,4 +140,4 @@ def importance_bars(joint_importance: dict[str, float], colour: str = OKABE_ITO[
                                          "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text="joint")
     fig.update_xaxes(title_text="share of the score change (%)", rangemode="tozero")
-    return _layout(fig, height=420)
+    return layout(fig, height=420)

@@ -9,6 +9,6 @@ import os
 # gets our own clear FitScoreError instead. Read when a capture opens, so set it up front.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-from .errors import FitScoreError  # noqa: E402
+from fitscore_core.errors import FitScoreError  # noqa: E402
 
 __all__ = ["FitScoreError"]

@@ -12,19 +12,23 @@ reference (`with_reference`), the joint-by-joint comparison and the written feed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .attribution import Attribution, attribute
-from .checkpoints import Scorer, load_scorer
-from .comparison import Comparison, compare
-from .config import FEATURES
-from .errors import FitScoreError
-from .features import ClipFeatures, normalize, resample
-from .feedback import Feedback, write_feedback
-from .inputs import Progress, load_sequence
-from .reference import Reference, builtin_reference, match_facing, reference_from_sequence
-from .scoring import ModelPrediction, predict
-from .sequence import PoseSequence
+from fitscore_core.compare.comparison import Comparison, compare
+from fitscore_core.compare.feedback import Feedback, write_feedback
+from fitscore_core.compare.reference import (
+    Reference,
+    builtin_reference,
+    match_facing,
+    reference_from_sequence,
+)
+from fitscore_core.config import FEATURES, MODELS_DIR
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import ClipFeatures, normalize, resample
+from fitscore_core.pose.inputs import Progress, load_sequence
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.scorers.attribution import Attribution, attribute
+from fitscore_core.scorers.checkpoints import Scorer, load_scorer
+from fitscore_core.scorers.scoring import ModelPrediction, predict
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MODEL_NAMES = ("cnn1d", "lstm")
 
 

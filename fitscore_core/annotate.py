@@ -2,7 +2,7 @@
 
     >>> import numpy as np
     >>> from fitscore_core.annotate import blank_canvas, comparison_frame, draw_skeleton
-    >>> from fitscore_core.sequence import PoseSequence
+    >>> from fitscore_core.pose.sequence import PoseSequence
     >>> seq = PoseSequence(np.zeros((60, 25, 3), np.float32), fps=30.0, size=(320, 240))
     >>> image = draw_skeleton(blank_canvas(seq.size), seq.keypoints[0])
     >>> image.shape, comparison_frame(45, 30.0, 15.0, 30)
@@ -27,11 +27,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import FitScoreError
-from .inputs import Progress, input_kind
-from .sequence import PoseSequence
-from .skeletons import BODY_25, Layout
-from .video import downscale, iter_frames, open_capture
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.inputs import Progress, input_kind
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import BODY_25, Layout
+from fitscore_core.pose.video import downscale, iter_frames, open_capture
 
 LOW_CONFIDENCE = 0.3          # below this a joint is drawn thin and faded
 FADE = 0.35                   # opacity of low-confidence joints and limbs

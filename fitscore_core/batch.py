@@ -10,9 +10,9 @@ they finish, so an interrupted batch keeps what it did.
 import csv
 from pathlib import Path
 
-from .analysis import analyze, load_scorers
-from .errors import FitScoreError
-from .inputs import Progress
+from fitscore_core.analysis import analyze, load_scorers
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.inputs import Progress
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FitScoreError
+from fitscore_core.errors import FitScoreError
 
 
 class ProgressBar:
@@ -35,11 +35,11 @@ class ProgressBar:
 
 
 def cmd_info(args) -> None:
-    from .inputs import input_kind, load_poses
+    from fitscore_core.pose.inputs import input_kind, load_poses
     kind = input_kind(args.input)
     print(f"input:     {args.input} ({kind})")
     if kind == "video":
-        from .video import probe_video
+        from fitscore_core.pose.video import probe_video
         info = probe_video(args.input)
         print(f"size:      {info.width}×{info.height} (rotation {info.rotation}°)")
         print(f"fps:       {info.fps:.2f}")
@@ -58,8 +58,8 @@ def cmd_info(args) -> None:
 
 
 def cmd_extract(args) -> None:
-    from .inputs import load_sequence
-    from .openpose_json import write_openpose
+    from fitscore_core.pose.inputs import load_sequence
+    from fitscore_core.pose.openpose_json import write_openpose
     bar = ProgressBar("pose")
     try:
         seq = load_sequence(args.input, progress=bar, smoothing=not args.no_smooth)
@@ -72,9 +72,9 @@ def cmd_extract(args) -> None:
 
 
 def cmd_tensor(args) -> None:
-    from .config import FEATURES
-    from .features import ROW_LABELS, normalize, to_model_input
-    from .inputs import load_sequence
+    from fitscore_core.config import FEATURES
+    from fitscore_core.features import ROW_LABELS, normalize, to_model_input
+    from fitscore_core.pose.inputs import load_sequence
     bar = ProgressBar("pose")
     try:
         seq = load_sequence(args.input, fps=args.fps, progress=bar)
@@ -95,7 +95,7 @@ def cmd_tensor(args) -> None:
 def cmd_bench(args) -> None:
     if args.what == "models":
         return cmd_bench_models(args)
-    from .bench import format_benchmark, run_benchmark
+    from fitscore_core.bench.speed import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
         rows = run_benchmark(n_frames=args.frames, progress=bar)
@@ -106,9 +106,9 @@ def cmd_bench(args) -> None:
 
 def cmd_bench_models(args) -> None:
     """Everything after pose: scoring a 60 s clip, the comparison, the attribution maps."""
-    from .analysis import load_scorers
-    from .bench import bench_attribution, bench_scorers
-    from .bench_compare import bench_comparison, format_bench
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.bench.compare import bench_comparison, format_bench
+    from fitscore_core.bench.speed import bench_attribution, bench_scorers
     scorers = load_scorers(args.models)
     for row in bench_scorers(scorers):
         print(f"score a {row['clip_s']:.0f} s clip ({row['reps']} reps), {row['model']}: "
@@ -121,7 +121,7 @@ def cmd_bench_models(args) -> None:
 
 
 def cmd_synth_samples(args) -> None:
-    from .synth.samples import make_samples
+    from fitscore_core.synth.samples import make_samples
     bar = ProgressBar("samples", unit="clip")
     try:
         manifest = make_samples(args.out, seed=args.seed, progress=bar)
@@ -132,7 +132,8 @@ def cmd_synth_samples(args) -> None:
 
 def cmd_synth_dataset(args) -> None:
     import time
-    from .synth.dataset import generate_dataset, save_dataset
+
+    from fitscore_core.synth.dataset import generate_dataset, save_dataset
     bar = ProgressBar("clips", unit="clip")
     started = time.perf_counter()
     try:
@@ -155,8 +156,8 @@ def report_epoch(record: dict) -> None:
 
 def cmd_train_labels(args, cfg) -> None:
     """train --data LABELS.csv: the user's own labelled clips (logic in train_job)."""
-    from .evaluation import format_report
-    from .train_job import format_cv, train_from_labels
+    from fitscore_core.scorers.evaluation import format_report
+    from fitscore_core.scorers.train_job import format_cv, train_from_labels
     clips, folds = ProgressBar("clips", unit="clip"), ProgressBar("folds", unit="fold")
 
     def closing(bar: ProgressBar):
@@ -190,10 +191,11 @@ def cmd_train_labels(args, cfg) -> None:
 
 def cmd_train(args) -> None:
     import torch
-    from .synth.dataset import FAULT_COLUMNS, generate_dataset, load_dataset
-    from .synth.exercises import EXERCISES
-    from .train_job import DEFAULT_NETS, run_training
-    from .training import TrainConfig, examples_from_synth
+
+    from fitscore_core.scorers.train_job import DEFAULT_NETS, run_training
+    from fitscore_core.scorers.training import TrainConfig, examples_from_synth
+    from fitscore_core.synth.dataset import FAULT_COLUMNS, generate_dataset, load_dataset
+    from fitscore_core.synth.exercises import EXERCISES
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
                       windows_per_clip=args.windows_per_clip)
@@ -221,7 +223,7 @@ def cmd_train(args) -> None:
     bar.close()
     scorer, card = run_training(args.model, examples, list(EXERCISES), list(FAULT_COLUMNS),
                                 data, args.out, cfg, progress=report_epoch)
-    from .evaluation import format_report
+    from fitscore_core.scorers.evaluation import format_report
     print(format_report(card["test_metrics"]))
     print(f"wrote {args.out} and its model card ({card['training_time_s']:.0f} s)")
 
@@ -279,7 +281,8 @@ def format_comparison(result) -> str:
 
 def cmd_analyze(args) -> None:
     import json
-    from .analysis import analyze, load_scorers
+
+    from fitscore_core.analysis import analyze, load_scorers
     scorers = load_scorers(args.models)
     bar = ProgressBar("pose")
     try:
@@ -287,7 +290,7 @@ def cmd_analyze(args) -> None:
     finally:
         bar.close()
     if args.reference:
-        from .analysis import with_reference
+        from fitscore_core.analysis import with_reference
         bar = ProgressBar("reference pose")
         try:
             result = with_reference(result, args.reference, scorers, progress=bar)
@@ -302,7 +305,7 @@ def cmd_analyze(args) -> None:
 
 
 def cmd_batch(args) -> None:
-    from .batch import run_batch
+    from fitscore_core.batch import run_batch
     bar = ProgressBar("batch", unit="clip")
     try:
         rows = run_batch(args.input, args.out, exercise=args.exercise, models_dir=args.models,
@@ -315,10 +318,11 @@ def cmd_batch(args) -> None:
 
 def cmd_evaluate(args) -> None:
     import json
-    from .checkpoints import load_scorer
-    from .evaluation import evaluate, format_report
-    from .synth.dataset import generate_dataset, load_dataset
-    from .training import examples_from_synth
+
+    from fitscore_core.scorers.checkpoints import load_scorer
+    from fitscore_core.scorers.evaluation import evaluate, format_report
+    from fitscore_core.scorers.training import examples_from_synth
+    from fitscore_core.synth.dataset import generate_dataset, load_dataset
     scorer = load_scorer(args.model)
     if args.data == "synth":
         ds = generate_dataset(args.n, seed=args.seed, workers=2)

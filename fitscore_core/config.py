@@ -6,6 +6,10 @@
 """
 
 from dataclasses import dataclass
+from pathlib import Path
+
+# The shipped checkpoints and their model cards (`models/` beside the package).
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import FEATURES, FeatureSettings
-from .errors import FitScoreError
-from .sequence import PoseSequence
-from .skeletons import MODEL_15, MODEL_JOINTS
+from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import MODEL_15, MODEL_JOINTS
 
 NECK, MIDHIP = 1, 8
 ROW_LABELS = tuple(f"{joint} {axis}" for joint in MODEL_15.joints for axis in ("x", "y"))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from fitscore_core.annotate import has_video, source_frame
 from fitscore_core.errors import FitScoreError
-from fitscore_core.skeletons import MODEL_15
+from fitscore_core.pose.skeletons import MODEL_15
 from ui import draw, state
 
 SKELETONS = "pages/skeletons.py"

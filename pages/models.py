@@ -4,9 +4,9 @@
 import pandas as pd
 import streamlit as st
 
-from fitscore_core.attribution import what_if
 from fitscore_core.errors import FitScoreError
-from fitscore_core.skeletons import MODEL_15
+from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.scorers.attribution import what_if
 from ui import plots, state
 
 

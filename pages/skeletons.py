@@ -6,7 +6,7 @@ import streamlit as st
 
 from fitscore_core.annotate import LOW_CONFIDENCE, annotated_video_bytes, has_video
 from fitscore_core.errors import FitScoreError
-from fitscore_core.openpose_json import openpose_zip_bytes
+from fitscore_core.pose.openpose_json import openpose_zip_bytes
 from ui import draw, state
 
 FRAME_KEY = "skel_frame"          # the slider

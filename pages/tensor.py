@@ -6,7 +6,7 @@ import streamlit as st
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ROW_LABELS, to_model_input
-from fitscore_core.skeletons import MODEL_15
+from fitscore_core.pose.skeletons import MODEL_15
 from ui import plots, state
 
 st.title("What the models read")

@@ -6,18 +6,18 @@ import json
 
 import numpy as np
 import pytest
+from test_scorers import _tiny_scorer
 
 from fitscore_core.analysis import analyze, load_scorers
 from fitscore_core.batch import COLUMNS, run_batch
-from fitscore_core.checkpoints import save_scorer
 from fitscore_core.cli import main
 from fitscore_core.errors import FitScoreError
-from fitscore_core.evaluation import evaluate, roc_auc
-from fitscore_core.openpose_json import write_openpose
-from fitscore_core.sequence import PoseSequence
+from fitscore_core.pose.openpose_json import write_openpose
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.scorers.checkpoints import save_scorer
+from fitscore_core.scorers.evaluation import evaluate, roc_auc
+from fitscore_core.scorers.training import examples_from_synth
 from fitscore_core.synth.dataset import generate_dataset
-from fitscore_core.training import examples_from_synth
-from test_scorers import _tiny_scorer
 
 
 @pytest.fixture(scope="module")

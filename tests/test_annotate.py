@@ -7,16 +7,25 @@ import numpy as np
 import pytest
 
 from fitscore_core import annotate
-from fitscore_core.annotate import (FADE, annotated_video_bytes, blank_canvas,
-                                    comparison_frame, draw_skeleton, features_to_pixels,
-                                    frame_image, frame_size, person_box, read_frame,
-                                    source_frame)
-from fitscore_core.demo_clip import write_demo_clip
+from fitscore_core.annotate import (
+    FADE,
+    annotated_video_bytes,
+    blank_canvas,
+    comparison_frame,
+    draw_skeleton,
+    features_to_pixels,
+    frame_image,
+    frame_size,
+    person_box,
+    read_frame,
+    source_frame,
+)
+from fitscore_core.bench.demo_clip import write_demo_clip
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import normalize
-from fitscore_core.sequence import PoseSequence
-from fitscore_core.skeletons import BODY_25
-from fitscore_core.video import iter_frames, probe_video
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import BODY_25
+from fitscore_core.pose.video import iter_frames, probe_video
 
 NECK, RSHOULDER, MIDHIP = 1, 2, 8
 

@@ -7,22 +7,28 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from test_scorers import _tiny_scorer
 
 from fitscore_core.analysis import load_scorers
-from fitscore_core.attribution import (_integrated_gradients, attribute, joint_ranking,
-                                       moved_features, reference_baseline, still_baseline,
-                                       what_if)
+from fitscore_core.compare.reference import builtin_reference, match_facing
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, normalize, resample
-from fitscore_core.reference import builtin_reference, match_facing
-from fitscore_core.reps import segment_reps
-from fitscore_core.scoring import predict
-from fitscore_core.sequence import PoseSequence
-from fitscore_core.skeletons import MODEL_15
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.scorers.attribution import (
+    _integrated_gradients,
+    attribute,
+    joint_ranking,
+    moved_features,
+    reference_baseline,
+    still_baseline,
+    what_if,
+)
+from fitscore_core.scorers.reps import segment_reps
+from fitscore_core.scorers.scoring import predict
 from fitscore_core.synth.exercises import EXERCISES, FAULT_JOINTS, ClipSpec, generate_motion
 from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
-from test_scorers import _tiny_scorer
 
 J = {name: i for i, name in enumerate(MODEL_15.joints)}
 

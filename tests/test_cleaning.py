@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from fitscore_core.cleaning import clean, fill_gaps, find_gaps, smooth, track_main_person
 from fitscore_core.errors import FitScoreError
-from fitscore_core.sequence import MultiPoseFrames, PoseSequence
+from fitscore_core.pose.cleaning import clean, fill_gaps, find_gaps, smooth, track_main_person
+from fitscore_core.pose.sequence import MultiPoseFrames, PoseSequence
 
 
 def person(cx, cy, height, conf=0.9):

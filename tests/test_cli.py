@@ -3,11 +3,11 @@ import sys
 
 import numpy as np
 import pytest
+from test_features import squat_clip
 
 from fitscore_core.cli import main
-from fitscore_core.openpose_json import write_openpose, write_openpose_zip
-from fitscore_core.sequence import PoseSequence
-from test_features import squat_clip
+from fitscore_core.pose.openpose_json import write_openpose, write_openpose_zip
+from fitscore_core.pose.sequence import PoseSequence
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_folder_and_zip_of_the_same_clip_give_the_same_tensor(tmp_path):
 
 
 def test_info_on_zip(keypoint_folder, tmp_path, capsys):
-    from fitscore_core.openpose_json import read_openpose
+    from fitscore_core.pose.openpose_json import read_openpose
     kps = np.stack([p[0] for p in read_openpose(keypoint_folder).people])
     zip_path = write_openpose_zip(PoseSequence(kps, 30.0, (640, 480)), tmp_path / "c.zip")
     assert main(["info", str(zip_path)]) == 0

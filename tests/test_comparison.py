@@ -7,20 +7,32 @@ import json
 import numpy as np
 import pytest
 
-from fitscore_core.angles import TRUNK_LEAN, joint_angles, range_of_motion
-from fitscore_core.comparison import compare
+from fitscore_core.compare.angles import TRUNK_LEAN, joint_angles, range_of_motion
+from fitscore_core.compare.comparison import compare
+from fitscore_core.compare.dtw import dtw_path
+from fitscore_core.compare.reference import (
+    MIRROR_NOTE,
+    Reference,
+    builtin_reference,
+    facing,
+    load_reference,
+    mirror_features,
+    reference_from_sequence,
+)
 from fitscore_core.config import FEATURES
-from fitscore_core.dtw import dtw_path
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, normalize, resample
-from fitscore_core.openpose_json import write_openpose
-from fitscore_core.reference import (MIRROR_NOTE, Reference, builtin_reference, facing,
-                                     load_reference, mirror_features, reference_from_sequence)
-from fitscore_core.reps import Rep
-from fitscore_core.sequence import PoseSequence
-from fitscore_core.skeletons import MODEL_15
-from fitscore_core.synth.exercises import (EXERCISES, FAULT_AFFECTED, FAULT_JOINTS, ClipSpec,
-                                           generate_motion)
+from fitscore_core.pose.openpose_json import write_openpose
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.scorers.reps import Rep
+from fitscore_core.synth.exercises import (
+    EXERCISES,
+    FAULT_AFFECTED,
+    FAULT_JOINTS,
+    ClipSpec,
+    generate_motion,
+)
 from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
 
 SEEDS = (1, 2, 3)          # client people; the built-in reference uses other seeds

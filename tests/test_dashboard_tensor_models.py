@@ -15,9 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fitscore_core.analysis import analyze, load_scorers
-from fitscore_core.attribution import what_if
 from fitscore_core.config import FEATURES
 from fitscore_core.features import ROW_LABELS
+from fitscore_core.scorers.attribution import what_if
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -3,9 +3,15 @@ import pytest
 
 from fitscore_core.config import FeatureSettings
 from fitscore_core.errors import FitScoreError
-from fitscore_core.features import (ROW_LABELS, build_features, normalize, pad_or_window,
-                                    resample, window_starts)
-from fitscore_core.sequence import PoseSequence
+from fitscore_core.features import (
+    ROW_LABELS,
+    build_features,
+    normalize,
+    pad_or_window,
+    resample,
+    window_starts,
+)
+from fitscore_core.pose.sequence import PoseSequence
 
 
 def squat_clip(n=90, fps=30.0, rng=None):

@@ -4,11 +4,11 @@ comparison never overrule each other silently."""
 from types import SimpleNamespace
 
 import pytest
-
-from fitscore_core.comparison import compare
-from fitscore_core.feedback import joint_words, model_joints, write_feedback
-from fitscore_core.reference import builtin_reference
 from test_comparison import client
+
+from fitscore_core.compare.comparison import compare
+from fitscore_core.compare.feedback import joint_words, model_joints, write_feedback
+from fitscore_core.compare.reference import builtin_reference
 
 
 def predictions(cnn: float, lstm: float) -> dict:

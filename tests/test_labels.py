@@ -9,19 +9,23 @@ import numpy as np
 import pytest
 import torch
 
-from fitscore_core.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.cli import main
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
-from fitscore_core.labels import (examples_from_labels, known_faults, read_labels,
-                                  vocabulary)
-from fitscore_core.networks import CNN1D, LSTMScorer
-from fitscore_core.openpose_json import write_openpose, write_openpose_zip
+from fitscore_core.pose.openpose_json import write_openpose, write_openpose_zip
+from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
+from fitscore_core.scorers.labels import examples_from_labels, known_faults, read_labels, vocabulary
+from fitscore_core.scorers.networks import CNN1D, LSTMScorer
+from fitscore_core.scorers.train_job import (
+    OOF_COLUMNS,
+    cross_validate,
+    group_folds,
+    train_from_labels,
+    write_oof,
+)
+from fitscore_core.scorers.training import FAULT_PRESENT, TrainConfig
 from fitscore_core.synth.dataset import FAULT_COLUMNS, generate_dataset
 from fitscore_core.synth.exercises import EXERCISES
-from fitscore_core.train_job import (OOF_COLUMNS, cross_validate, group_folds,
-                                     train_from_labels, write_oof)
-from fitscore_core.training import FAULT_PRESENT, TrainConfig
 
 TINY = {"width": 16, "dilations": (1, 2)}
 CFG = TrainConfig(epochs=2, batch_size=8, net=TINY)

@@ -10,13 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fitscore_core import openpose_json
 from fitscore_core.config import LIMITS
 from fitscore_core.errors import FitScoreError
-from fitscore_core.openpose_json import (DEFAULT_FPS, openpose_zip_bytes, read_openpose,
-                                         read_openpose_zip_bytes, write_openpose,
-                                         write_openpose_zip)
-from fitscore_core.sequence import PoseSequence
+from fitscore_core.pose import openpose_json
+from fitscore_core.pose.openpose_json import (
+    DEFAULT_FPS,
+    openpose_zip_bytes,
+    read_openpose,
+    read_openpose_zip_bytes,
+    write_openpose,
+    write_openpose_zip,
+)
+from fitscore_core.pose.sequence import PoseSequence
 
 
 def _sequence(n_frames: int = 6, seed: int = 0) -> PoseSequence:

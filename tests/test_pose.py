@@ -7,11 +7,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fitscore_core.demo_clip import (demo_joints, draw_demo_frame, make_background,
-                                     write_clip, write_demo_clip)
+from fitscore_core.bench.demo_clip import (
+    demo_joints,
+    draw_demo_frame,
+    make_background,
+    write_clip,
+    write_demo_clip,
+)
 from fitscore_core.errors import FitScoreError
-from fitscore_core.pose import MediaPipeBackend, _without_startup_noise, extract_poses, prefetch
-from fitscore_core.sequence import MultiPoseFrames
+from fitscore_core.pose.backends import (
+    MediaPipeBackend,
+    _without_startup_noise,
+    extract_poses,
+    prefetch,
+)
+from fitscore_core.pose.sequence import MultiPoseFrames
 
 MODEL_JOINTS = slice(0, 15)  # Nose .. LAnkle: what the scorers read
 
@@ -191,8 +201,8 @@ def test_startup_noise_is_dropped_but_real_errors_are_kept(capfd):
 def test_pose_output_moved_or_halved_gives_the_same_features(demo):
     """The normalization target: MediaPipe's output of a clip, moved by 100 px or filmed at
     half the size, gives the same model features to 1e-3."""
-    from fitscore_core.cleaning import clean
     from fitscore_core.features import build_features
+    from fitscore_core.pose.cleaning import clean
     seq = clean(extract_poses(demo[0]))
     reference = build_features(seq).tensor
     for shift, scale in (((100.0, 0.0), 1.0), ((0.0, 0.0), 0.5)):
@@ -206,8 +216,8 @@ def test_refilmed_moved_or_smaller_gives_nearly_the_same_features(demo, tmp_path
     """The same movement drawn 100 px to the right, or at half the size, and posed again: only
     the estimator's own noise separates them (measured: mean 0.005 and 0.012 torso lengths
     over the real frames)."""
-    from fitscore_core.cleaning import clean
     from fitscore_core.features import build_features
+    from fitscore_core.pose.cleaning import clean
     a = build_features(clean(extract_poses(demo[0])))
     real = a.mask[0]
     for shift, scale in (((100, 0), 1.0), ((0, 0), 0.5)):

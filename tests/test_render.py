@@ -324,7 +324,7 @@ CLIPS = {  # name: (motion, camera, background)
 def mediapipe_body25(path) -> np.ndarray:
     """The project's default pose backend, as the pipeline runs it: (T, 25, 3) BODY_25 pixels."""
     mp = pytest.importorskip("mediapipe")
-    from fitscore_core.skeletons import blazepose_to_body25
+    from fitscore_core.pose.skeletons import blazepose_to_body25
     cap, out = cv2.VideoCapture(str(path)), []
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
         while (frame := cap.read()[1]) is not None:

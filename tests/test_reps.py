@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fitscore_core.reps import key_rows, segment_reps
+from fitscore_core.scorers.reps import key_rows, segment_reps
 
 
 def clip(reps, fps=15.0, period_s=2.0, rest_s=1.0, noise=0.02, seed=0, rows=(2, 3, 16, 17)):

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 
 from fitscore_core.synth.metrics import pck, torso_length
-from fitscore_core.synth.samples import SAMPLES, load_manifest, make_sample, \
-    sample_motion_and_camera
+from fitscore_core.synth.samples import (
+    SAMPLES,
+    load_manifest,
+    make_sample,
+    sample_motion_and_camera,
+)
 from fitscore_core.synth.views import project_keypoints
 
 FOLDER = Path(os.environ.get("FITSCORE_SAMPLES", Path(__file__).parent.parent / "sample_videos"))
@@ -21,7 +25,7 @@ MODEL_JOINTS = slice(0, 15)
 @lru_cache(maxsize=None)
 def posed(name: str):
     """Run the real default backend once per clip (shared by the tests below)."""
-    from fitscore_core.pose import extract_poses
+    from fitscore_core.pose.backends import extract_poses
     return extract_poses(FOLDER / f"{name}.mp4")
 
 
@@ -91,7 +95,7 @@ def test_make_sample_writes_video_and_ground_truth(tmp_path):
 def shipped_analysis(name: str):
     """The shipped models' answer for a sample, through the real pose backend."""
     from fitscore_core.analysis import analyze_sequence, load_scorers
-    from fitscore_core.cleaning import clean
+    from fitscore_core.pose.cleaning import clean
     return analyze_sequence(clean(posed(name)), load_scorers())
 
 

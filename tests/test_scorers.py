@@ -8,16 +8,21 @@ import numpy as np
 import pytest
 import torch
 
-from fitscore_core.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures
-from fitscore_core.networks import CNN1D, LSTMScorer
-from fitscore_core.scoring import predict
+from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
+from fitscore_core.scorers.networks import CNN1D, LSTMScorer
+from fitscore_core.scorers.scoring import predict
+from fitscore_core.scorers.training import (
+    TrainConfig,
+    examples_from_synth,
+    split_by_group,
+    train_scorer,
+    window_labels,
+)
 from fitscore_core.synth.dataset import FAULT_COLUMNS, generate_dataset
 from fitscore_core.synth.exercises import EXERCISES
-from fitscore_core.training import (TrainConfig, examples_from_synth, split_by_group,
-                                    train_scorer, window_labels)
 
 TINY = {"cnn1d": {"width": 16, "dilations": (1, 2)}, "lstm": {"hidden": 16, "layers": 1}}
 

@@ -1,9 +1,17 @@
 import numpy as np
 import pytest
 
-from fitscore_core.skeletons import (BLAZEPOSE_33, BODY_25, COCO_18, MODEL_15,
-                                     blazepose_to_body25, body25_to_coco18, coco18_to_body25,
-                                     mirror_left_right, to_body25)
+from fitscore_core.pose.skeletons import (
+    BLAZEPOSE_33,
+    BODY_25,
+    COCO_18,
+    MODEL_15,
+    blazepose_to_body25,
+    body25_to_coco18,
+    coco18_to_body25,
+    mirror_left_right,
+    to_body25,
+)
 
 
 @pytest.mark.parametrize("layout", [BODY_25, COCO_18, BLAZEPOSE_33, MODEL_15])

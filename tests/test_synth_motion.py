@@ -7,22 +7,51 @@ import numpy as np
 import pytest
 
 from fitscore_core.errors import FitScoreError
-from fitscore_core.skeletons import BODY_25
+from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.synth import dataset as dataset_module
-from fitscore_core.synth.body import (HEIGHT_RANGE, SCALE_RANGE, BodyShape, Pose,
-                                      forward_kinematics, random_body)
+from fitscore_core.synth.body import (
+    HEIGHT_RANGE,
+    SCALE_RANGE,
+    BodyShape,
+    Pose,
+    forward_kinematics,
+    random_body,
+)
 from fitscore_core.synth.camera import Camera
-from fitscore_core.synth.dataset import (FAULT_COLUMNS, SynthDataset, generate_dataset,
-                                         load_dataset, save_dataset, subject_body)
-from fitscore_core.synth.exercises import (EXERCISES, FAULT_AFFECTED, FAULT_JOINTS, ClipSpec,
-                                           generate_motion)
+from fitscore_core.synth.dataset import (
+    FAULT_COLUMNS,
+    SynthDataset,
+    generate_dataset,
+    load_dataset,
+    save_dataset,
+    subject_body,
+)
+from fitscore_core.synth.exercises import (
+    EXERCISES,
+    FAULT_AFFECTED,
+    FAULT_JOINTS,
+    ClipSpec,
+    generate_motion,
+)
 from fitscore_core.synth.kinematics import compose, euler, rot_x, rot_y, rot_z, two_link
 from fitscore_core.synth.moves.common import arm_rot, clavicle_rot, foot_rot, sides
-from fitscore_core.synth.noise import (NoiseParams, apply_noise, body_height_px, confidences,
-                                       drop_joints, jitter, swap_left_right)
+from fitscore_core.synth.noise import (
+    NoiseParams,
+    apply_noise,
+    body_height_px,
+    confidences,
+    drop_joints,
+    jitter,
+    swap_left_right,
+)
 from fitscore_core.synth.rubric import FAULT_WEIGHTS, score_motion, score_reps
-from fitscore_core.synth.views import (camera_axes, default_yaw, fit_camera, project_keypoints,
-                                       sample_camera)
+from fitscore_core.synth.views import (
+    camera_axes,
+    default_yaw,
+    fit_camera,
+    project_keypoints,
+    sample_camera,
+)
 
 J = {n: i for i, n in enumerate(BODY_25.joints)}
 REPS = 3

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from fitscore_core.bench.demo_clip import make_background, write_clip, write_demo_clip
 from fitscore_core.config import LIMITS
-from fitscore_core.demo_clip import make_background, write_clip, write_demo_clip
 from fitscore_core.errors import FitScoreError
-from fitscore_core.video import downscale, iter_frames, probe_video
+from fitscore_core.pose.video import downscale, iter_frames, probe_video
 
 
 def cut(src: Path, dst: Path, fraction: float) -> Path:

@@ -22,13 +22,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fitscore_core.analysis import Analysis
-from fitscore_core.annotate import (LOW_CONFIDENCE, blank_canvas, comparison_frame,
-                                    draw_skeleton, features_to_pixels, frame_image,
-                                    frame_size)
-from fitscore_core.comparison import AngleCurve, Comparison
-from fitscore_core.feedback import joint_words
-from fitscore_core.skeletons import BODY_25, MODEL_15
-from fitscore_core.video import downscale
+from fitscore_core.annotate import (
+    LOW_CONFIDENCE,
+    blank_canvas,
+    comparison_frame,
+    draw_skeleton,
+    features_to_pixels,
+    frame_image,
+    frame_size,
+)
+from fitscore_core.compare.comparison import AngleCurve, Comparison
+from fitscore_core.compare.feedback import joint_words
+from fitscore_core.pose.skeletons import BODY_25, MODEL_15
+from fitscore_core.pose.video import downscale
 from ui.plots import OKABE_ITO, layout
 
 CLIENT, REFERENCE = OKABE_ITO[0], OKABE_ITO[1]          # blue, orange

@@ -17,7 +17,8 @@ wall, floor, light and texture, with a floor line in perspective, yet stay calm 
 import cv2
 import numpy as np
 
-from ..errors import FitScoreError
+from fitscore_core.errors import FitScoreError
+
 from .camera import Camera
 
 BACKGROUND_KINDS = ("gym", "studio", "room", "outdoor")

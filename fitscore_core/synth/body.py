@@ -25,7 +25,7 @@ from typing import Mapping
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
-from fitscore_core.skeletons import BODY_25
+from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.synth.kinematics import apply, compose, identity
 
 J = {name: i for i, name in enumerate(BODY_25.joints)}

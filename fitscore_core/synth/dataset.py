@@ -45,7 +45,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
-from fitscore_core.sequence import PoseSequence
+from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.synth.body import BodyShape, random_body
 from fitscore_core.synth.exercises import EXERCISES, ClipSpec, ExerciseModel, generate_motion
 from fitscore_core.synth.noise import apply_noise, sample_noise_params

@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from fitscore_core.skeletons import BODY_25
+from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.synth.body import BodyShape, Pose, Segments
 from fitscore_core.synth.timing import RepTiming
 

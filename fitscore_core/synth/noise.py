@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from fitscore_core.skeletons import BODY_25
+from fitscore_core.pose.skeletons import BODY_25
 
 MIRROR = np.array(BODY_25.mirror)
 # per-joint jitter multiplier: face steady, wrists/feet shaky

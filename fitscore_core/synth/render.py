@@ -26,7 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import FitScoreError
+from fitscore_core.errors import FitScoreError
+
 from .appearance import Appearance, random_appearance
 from .camera import Camera
 from .figure import MID_HIP, body_groups

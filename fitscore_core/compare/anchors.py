@@ -1,7 +1,7 @@
 """Local joint positions: each joint measured from the joint it hangs from, the floor up.
 
     >>> import numpy as np
-    >>> from fitscore_core.anchors import Anchors, local_positions
+    >>> from fitscore_core.compare.anchors import Anchors, local_positions
     >>> values, found = np.zeros((30, 4), np.float32), np.ones((15, 4), bool)
     >>> rel, ok = local_positions(values, found, Anchors.of("squat", ground_visible=True))
     >>> rel.shape, ok.shape
@@ -30,8 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .features import ClipFeatures
-from .skeletons import MODEL_15
+from fitscore_core.features import ClipFeatures
+from fitscore_core.pose.skeletons import MODEL_15
 
 GROUND = "ground"   # the midpoint of the ankles
 STANDING_ANCHORS = {

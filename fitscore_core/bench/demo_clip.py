@@ -1,6 +1,6 @@
 """A cartoon person doing a slow arm raise + half squat, drawn with OpenCV, with ground truth.
 
-    >>> from fitscore_core.demo_clip import write_demo_clip
+    >>> from fitscore_core.bench.demo_clip import write_demo_clip
     >>> truth = write_demo_clip("/tmp/demo.mp4", n_frames=30)   # (30, 25, 3) BODY_25 pixels
     >>> truth.shape, float(truth[0, 1, 2])
     ((30, 25, 3), 1.0)

@@ -1,7 +1,7 @@
 """The two scorers, CNN1D and LSTM: (B, 30, N) tensor + (B, N) mask -> three answers.
 
     >>> import torch
-    >>> from fitscore_core.networks import CNN1D, LSTMScorer
+    >>> from fitscore_core.scorers.networks import CNN1D, LSTMScorer
     >>> net = CNN1D(n_exercises=8, n_faults=30)
     >>> out = net(torch.zeros(2, 30, 150), torch.ones(2, 150, dtype=torch.bool))
     >>> out.exercise_logits.shape, out.score.shape, out.fault_logits.shape

@@ -1,8 +1,8 @@
 """OpenPose `--write_json` output in and out: a folder or a zip of `*_keypoints.json` files.
 
     >>> import tempfile, numpy as np
-    >>> from fitscore_core.sequence import PoseSequence
-    >>> from fitscore_core.openpose_json import read_openpose, write_openpose_zip
+    >>> from fitscore_core.pose.sequence import PoseSequence
+    >>> from fitscore_core.pose.openpose_json import read_openpose, write_openpose_zip
     >>> kps = np.zeros((3, 25, 3), np.float32); kps[:, :, :2] = 100.0; kps[:, :, 2] = 0.9
     >>> seq = PoseSequence(kps, fps=25.0, size=(640, 480), source="squat.mp4")
     >>> zip_path = write_openpose_zip(seq, tempfile.mkdtemp() + "/squat.zip", name="squat")
@@ -36,10 +36,10 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .config import LIMITS, Limits
-from .errors import FitScoreError
-from .sequence import MultiPoseFrames, PoseSequence
-from .skeletons import coco18_to_body25
+from fitscore_core.config import LIMITS, Limits
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.sequence import MultiPoseFrames, PoseSequence
+from fitscore_core.pose.skeletons import coco18_to_body25
 
 DEFAULT_FPS = 30.0            # OpenPose JSON carries no frame rate; most phone clips are 30 fps
 BACKEND = "openpose-json"

@@ -1,15 +1,15 @@
 """One entry point for every kind of INPUT: a video file, an OpenPose JSON folder, or a .zip.
 
-    >>> from fitscore_core.inputs import load_sequence
+    >>> from fitscore_core.pose.inputs import load_sequence
     >>> seq = load_sequence("sample_videos/squat_good.mp4")   # doctest: +SKIP
 """
 
 from pathlib import Path
 from typing import Callable
 
-from .cleaning import clean
-from .errors import FitScoreError
-from .sequence import MultiPoseFrames, PoseSequence
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.cleaning import clean
+from fitscore_core.pose.sequence import MultiPoseFrames, PoseSequence
 
 Progress = Callable[[int, int], None]
 
@@ -34,9 +34,11 @@ def load_poses(path: str | Path, backend=None, fps: float | None = None,
     defaults to MediaPipe for videos.
     """
     if input_kind(path) == "video":
-        from .pose import extract_poses  # mediapipe is only imported when a video needs it
+        from fitscore_core.pose.backends import (
+            extract_poses,  # mediapipe is only imported when a video needs it
+        )
         return extract_poses(path, backend=backend, progress=progress)
-    from .openpose_json import read_openpose
+    from fitscore_core.pose.openpose_json import read_openpose
     return read_openpose(path, fps=fps)
 
 

@@ -1,6 +1,6 @@
 """Benchmark: how fast this machine decodes, finds poses and builds features.
 
-    >>> from fitscore_core.bench import run_benchmark, format_benchmark
+    >>> from fitscore_core.bench.speed import run_benchmark, format_benchmark
     >>> rows = run_benchmark(sizes=((320, 240),), n_frames=30)
     >>> rows[0]["size"], rows[0]["frames"]
     ('320x240', 30)
@@ -18,11 +18,11 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
-from fitscore_core.cleaning import clean
-from fitscore_core.demo_clip import write_demo_clip
+from fitscore_core.bench.demo_clip import write_demo_clip
 from fitscore_core.features import build_features
-from fitscore_core.pose import MediaPipeBackend, extract_poses
-from fitscore_core.video import iter_frames
+from fitscore_core.pose.backends import MediaPipeBackend, extract_poses
+from fitscore_core.pose.cleaning import clean
+from fitscore_core.pose.video import iter_frames
 
 Progress = Callable[[int, int], None]
 
@@ -96,7 +96,7 @@ def synthetic_clip(seconds: float, exercise: str = "squat", yaw: float | None = 
     """A correct execution of `reps` reps lasting about `seconds` (tempo set to fill the
     time), filmed at 30 fps from `yaw` (default: the exercise's usual view): a clip with
     real reps for the model-side benchmarks."""
-    from fitscore_core.sequence import PoseSequence
+    from fitscore_core.pose.sequence import PoseSequence
     from fitscore_core.synth.exercises import ClipSpec, generate_motion
     from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
     motion = generate_motion(ClipSpec(exercise, reps=reps, fps=30, seed=1,
@@ -112,7 +112,7 @@ def bench_scorers(scorers: dict, seconds: float = 60.0) -> list[dict]:
     features on): exercise over the whole clip, rep finding, every rep scored."""
     from fitscore_core.config import FEATURES
     from fitscore_core.features import normalize, resample
-    from fitscore_core.scoring import predict
+    from fitscore_core.scorers.scoring import predict
     features = resample(normalize(synthetic_clip(seconds)), FEATURES.fps)
     return [{"model": name, "clip_s": features.n_frames / features.fps,
              "reps": len(predict(s, features).reps),
@@ -122,10 +122,10 @@ def bench_scorers(scorers: dict, seconds: float = 60.0) -> list[dict]:
 def bench_attribution(scorers: dict, seconds: float = 10.0) -> list[dict]:
     """Milliseconds for attribution.attribute() per model on a 4-rep clip of at least
     `seconds` (the generator's rests make it ~13 s), from normalized features on."""
-    from fitscore_core.attribution import attribute
     from fitscore_core.config import FEATURES
     from fitscore_core.features import normalize, resample
-    from fitscore_core.scoring import predict
+    from fitscore_core.scorers.attribution import attribute
+    from fitscore_core.scorers.scoring import predict
     features = resample(normalize(synthetic_clip(seconds, reps=4)), FEATURES.fps)
     return [{"model": name, "clip_s": features.n_frames / features.fps,
              "reps": len(predict(s, features).reps),

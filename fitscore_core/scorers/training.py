@@ -1,7 +1,7 @@
 """Training the scorers: examples, augmentations that mimic real pose output, the loop.
 
     >>> from fitscore_core.synth.dataset import generate_dataset
-    >>> from fitscore_core.training import TrainConfig, examples_from_synth, train_scorer
+    >>> from fitscore_core.scorers.training import TrainConfig, examples_from_synth, train_scorer
     >>> examples = examples_from_synth(generate_dataset(200, seed=0))          # doctest: +SKIP
     >>> scorer, history = train_scorer("cnn1d", examples, TrainConfig(epochs=2))  # doctest: +SKIP
 
@@ -21,10 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoints import Scorer, build_net
-from .cleaning import fill_gaps, smooth
-from .config import FEATURES, FeatureSettings
-from .features import mirror_rows, normalize, resample
+from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.features import mirror_rows, normalize, resample
+from fitscore_core.pose.cleaning import fill_gaps, smooth
+from fitscore_core.scorers.checkpoints import Scorer, build_net
 
 FAULT_PRESENT = 0.2
 Progress = Callable[[int, int], None]

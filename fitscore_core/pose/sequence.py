@@ -1,7 +1,7 @@
 """PoseSequence: the BODY_25 skeletons of one clip, the object every stage passes on.
 
     >>> import numpy as np
-    >>> from fitscore_core.sequence import PoseSequence
+    >>> from fitscore_core.pose.sequence import PoseSequence
     >>> seq = PoseSequence(np.zeros((30, 25, 3), np.float32), fps=30.0, size=(640, 480))
     >>> seq.n_frames, seq.duration_s
     (30, 1.0)

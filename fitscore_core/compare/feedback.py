@@ -1,6 +1,6 @@
 """Feedback a trainer can read: the models' faults and the reference comparison, in sentences.
 
-    >>> from fitscore_core.feedback import write_feedback
+    >>> from fitscore_core.compare.feedback import write_feedback
     >>> for line in write_feedback(comparison, analysis.predictions, "squat"):  # doctest: +SKIP
     ...     print(line.text)
     Knees caving in (cnn1d 91%, lstm 84%): knees collapse inward (valgus) instead of tracking
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .comparison import Comparison
-from .skeletons import MODEL_15
+from fitscore_core.compare.comparison import Comparison
+from fitscore_core.pose.skeletons import MODEL_15
 
 FLAG = 0.5         # a model flags a fault from this probability on
 NOTICEABLE = 0.08  # torso lengths: a fault's joints must be this far off, and among the three
@@ -108,7 +108,7 @@ def write_feedback(comparison: Comparison, predictions: dict, exercise: str,
     and fault_joints default to the synthesizer's for its exercises (none for new ones).
     """
     if descriptions is None or fault_joints is None:
-        from .synth.exercises import EXERCISES
+        from fitscore_core.synth.exercises import EXERCISES
         spec = {f.name: f for f in EXERCISES[exercise].faults} if exercise in EXERCISES else {}
         descriptions = descriptions or {n: f.description for n, f in spec.items()}
         fault_joints = fault_joints or {n: f.joints for n, f in spec.items()}

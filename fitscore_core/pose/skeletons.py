@@ -1,6 +1,6 @@
 """Skeleton layouts as pure data, and conversions between them.
 
-    >>> from fitscore_core.skeletons import BODY_25, MODEL_15, blazepose_to_body25
+    >>> from fitscore_core.pose.skeletons import BODY_25, MODEL_15, blazepose_to_body25
     >>> BODY_25.joints[8], BODY_25.mirror[2], len(MODEL_15.joints)
     ('MidHip', 5, 15)
 

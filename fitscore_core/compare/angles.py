@@ -1,7 +1,7 @@
 """Joint angles from normalized 2D features: knees, hips, elbows, shoulders, trunk lean.
 
     >>> import numpy as np
-    >>> from fitscore_core.angles import joint_angles, range_of_motion
+    >>> from fitscore_core.compare.angles import joint_angles, range_of_motion
     >>> values, found = np.zeros((30, 2), np.float32), np.zeros((15, 2), bool)
     >>> sorted(joint_angles(values, found))[:3]
     ['left elbow', 'left hip', 'left knee']
@@ -15,7 +15,7 @@ limb); the trunk lean is the Neck - MidHip line's angle from vertical (0 upright
 
 import numpy as np
 
-from .skeletons import MODEL_15
+from fitscore_core.pose.skeletons import MODEL_15
 
 # name -> (a, vertex, b): the inner angle at `vertex` between the segments to a and b
 ANGLES: dict[str, tuple[str, str, str]] = {

@@ -1,7 +1,7 @@
 """Video decoding: check a clip before any work, then hand out its frames (optionally smaller).
 
-    >>> from fitscore_core.demo_clip import write_demo_clip
-    >>> from fitscore_core.video import probe_video, iter_frames
+    >>> from fitscore_core.bench.demo_clip import write_demo_clip
+    >>> from fitscore_core.pose.video import probe_video, iter_frames
     >>> _ = write_demo_clip("/tmp/demo.mp4", width=1280, height=720, n_frames=10)
     >>> info = probe_video("/tmp/demo.mp4")
     >>> (info.width, info.height, info.fps, info.frame_count)

@@ -1,6 +1,6 @@
 """References: the correct execution a client's clip is compared with.
 
-    >>> from fitscore_core.reference import builtin_reference, load_reference
+    >>> from fitscore_core.compare.reference import builtin_reference, load_reference
     >>> ref = builtin_reference("squat")
     >>> ref.exercise, ref.features.values.shape[0], ref.builtin
     ('squat', 30, True)
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FitScoreError
-from .features import ClipFeatures, mirror_rows, normalize
-from .sequence import PoseSequence
-from .skeletons import MODEL_15
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import ClipFeatures, mirror_rows, normalize
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import MODEL_15
 
 # Tempo and style of each built-in execution. Six seeds cover the synthesizer's discrete
 # styles (checked: squat arms out front / hands at the chest, lunge hands on hips / arms
@@ -70,9 +70,9 @@ def builtin_sequence(exercise: str, seed: int = REFERENCE_SEEDS[0],
     """One built-in correct execution of `exercise` as BODY_25 pixels (synthetic, no noise):
     an average adult, REFERENCE_REPS reps, filmed from `yaw` (default: the exercise's
     typical view); the seed picks the tempo and style."""
-    from .synth.body import BodyShape
-    from .synth.exercises import ClipSpec, generate_motion
-    from .synth.views import default_yaw, fit_camera, project_keypoints
+    from fitscore_core.synth.body import BodyShape
+    from fitscore_core.synth.exercises import ClipSpec, generate_motion
+    from fitscore_core.synth.views import default_yaw, fit_camera, project_keypoints
 
     spec = ClipSpec(exercise, reps=REFERENCE_REPS, fps=REFERENCE_FPS, seed=seed,
                     body=BodyShape())            # validates the exercise name
@@ -100,7 +100,7 @@ def builtin_reference(exercise: str, yaw: float | None = None) -> Reference:
     One per seed in REFERENCE_SEEDS (the first is `features`, the others `alternatives`), so
     a client whose arms or leading leg differ from one of them is still compared like for like.
     """
-    from .synth.views import default_yaw
+    from fitscore_core.synth.views import default_yaw
 
     yaw = default_yaw(exercise) if yaw is None else float(yaw)
     clips = [_frozen(normalize(builtin_sequence(exercise, seed, yaw)))
@@ -128,7 +128,7 @@ def reference_from_sequence(seq: PoseSequence, exercise: str | None = None,
 def load_reference(path: str | Path, exercise: str | None = None, backend=None,
                    fps: float | None = None, progress=None) -> Reference:
     """A video, OpenPose JSON folder or zip -> a Reference, read like a client clip."""
-    from .inputs import load_sequence
+    from fitscore_core.pose.inputs import load_sequence
 
     try:
         seq = load_sequence(path, backend=backend, fps=fps, progress=progress)

@@ -1,6 +1,6 @@
 """Why a model gave its score: a joint × time importance map, and what-if re-scoring.
 
-    >>> from fitscore_core.attribution import attribute, what_if
+    >>> from fitscore_core.scorers.attribution import attribute, what_if
     >>> a = attribute(scorer, analysis.model_features, "squat")            # doctest: +SKIP
     >>> a.joint_time.shape == (15, analysis.model_features.n_frames)       # doctest: +SKIP
     True
@@ -42,12 +42,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from .checkpoints import Scorer
-from .errors import FitScoreError
-from .features import ClipFeatures, pad_or_window, resample
-from .reps import segment_reps
-from .scoring import ModelPrediction, predict
-from .skeletons import MODEL_15
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import ClipFeatures, pad_or_window, resample
+from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.scorers.checkpoints import Scorer
+from fitscore_core.scorers.reps import segment_reps
+from fitscore_core.scorers.scoring import ModelPrediction, predict
 
 DEFAULT_STEPS = 32
 MAX_BATCH = 512   # path points per forward/backward: bounds memory on long clips

@@ -1,6 +1,6 @@
 """Evaluating a scorer on labelled clips, through the same path real clips take.
 
-    >>> from fitscore_core.evaluation import evaluate
+    >>> from fitscore_core.scorers.evaluation import evaluate
     >>> report = evaluate(scorer, test_examples)                  # doctest: +SKIP
     >>> report["all"]["exercise_accuracy"], report["side"]["score_mae"]  # doctest: +SKIP
 
@@ -15,9 +15,9 @@ import math
 import numpy as np
 from scipy.stats import rankdata, spearmanr
 
-from .features import ClipFeatures
-from .scoring import predict
-from .training import FAULT_PRESENT, Example
+from fitscore_core.features import ClipFeatures
+from fitscore_core.scorers.scoring import predict
+from fitscore_core.scorers.training import FAULT_PRESENT, Example
 
 VIEWS = {"front": (0.0, 22.5), "diagonal": (22.5, 67.5), "side": (67.5, 180.1)}
 

@@ -1,6 +1,6 @@
 """Scoring a clip of any length with one scorer: exercise, score per rep and per clip, faults.
 
-    >>> from fitscore_core.scoring import predict
+    >>> from fitscore_core.scorers.scoring import predict
     >>> prediction = predict(scorer, clip_features)          # doctest: +SKIP
     >>> prediction.exercise, prediction.score, len(prediction.reps)  # doctest: +SKIP
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .checkpoints import Scorer
-from .errors import FitScoreError
-from .features import ClipFeatures, pad_or_window
-from .reps import segment_reps
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import ClipFeatures, pad_or_window
+from fitscore_core.scorers.checkpoints import Scorer
+from fitscore_core.scorers.reps import segment_reps
 
 MIN_EXERCISE_CONFIDENCE = 0.6
 

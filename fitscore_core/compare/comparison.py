@@ -1,7 +1,7 @@
 """Client vs reference, joint by joint, after aligning them in time.
 
-    >>> from fitscore_core.comparison import compare
-    >>> from fitscore_core.reference import builtin_reference
+    >>> from fitscore_core.compare.comparison import compare
+    >>> from fitscore_core.compare.reference import builtin_reference
     >>> ref = builtin_reference("squat")
     >>> result = compare(analysis.model_features, ref, "squat")       # doctest: +SKIP
     >>> [(row.joint, round(row.p90, 2)) for row in result.joints[:3]]  # doctest: +SKIP
@@ -42,14 +42,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .anchors import Anchors, limb_scale, local_features, local_positions
-from .angles import joint_angles, range_of_motion
-from .dtw import dtw_path
-from .errors import FitScoreError
-from .features import ClipFeatures, resample
-from .reference import Reference, match_facing
-from .reps import segment_reps
-from .skeletons import MODEL_15
+from fitscore_core.compare.anchors import Anchors, limb_scale, local_features, local_positions
+from fitscore_core.compare.angles import joint_angles, range_of_motion
+from fitscore_core.compare.dtw import dtw_path
+from fitscore_core.compare.reference import Reference, match_facing
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import ClipFeatures, resample
+from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.scorers.reps import segment_reps
 
 MIN_VISIBLE = 0.5          # a joint is aligned on if found in this share of frames of each clip
 WINDOW_FRACTION = 0.2      # DTW band half-width as a share of the longer segment

@@ -1,6 +1,6 @@
 """Sequence cleaning: follow the main person, fill short gaps, smooth jitter without lag.
 
-    >>> from fitscore_core.cleaning import clean
+    >>> from fitscore_core.pose.cleaning import clean
     >>> seq = clean(multi_pose_frames)            # doctest: +SKIP
     >>> seq.keypoints.shape, seq.notes            # doctest: +SKIP
 
@@ -13,8 +13,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import savgol_filter
 
-from .errors import FitScoreError
-from .sequence import MultiPoseFrames, PoseSequence
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.sequence import MultiPoseFrames, PoseSequence
 
 MAX_GAP_S = 0.3          # gaps up to this long are interpolated; longer ones stay empty (conf 0)
 SMOOTH_WINDOW_S = 0.2    # Savitzky-Golay window: ~6 frames at 30 fps

@@ -26,13 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .analysis import MODELS_DIR
-from .checkpoints import Scorer, load_scorer, save_scorer
-from .config import FEATURES
-from .errors import FitScoreError
-from .evaluation import evaluate, metrics, predict_rows
-from .labels import examples_from_labels, known_faults, read_labels, vocabulary
-from .training import Example, TrainConfig, split_by_group, train_scorer
+from fitscore_core.config import FEATURES, MODELS_DIR
+from fitscore_core.errors import FitScoreError
+from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
+from fitscore_core.scorers.evaluation import evaluate, metrics, predict_rows
+from fitscore_core.scorers.labels import examples_from_labels, known_faults, read_labels, vocabulary
+from fitscore_core.scorers.training import Example, TrainConfig, split_by_group, train_scorer
 
 DEFAULT_NETS = {"cnn1d": {}, "lstm": {"hidden": 64, "layers": 2}}
 

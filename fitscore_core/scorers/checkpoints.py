@@ -1,6 +1,6 @@
 """Saving and loading scorer checkpoints: a state dict plus what is needed to trust it.
 
-    >>> from fitscore_core.checkpoints import load_scorer
+    >>> from fitscore_core.scorers.checkpoints import load_scorer
     >>> scorer = load_scorer("models/cnn1d.pt")       # doctest: +SKIP
     >>> scorer.exercises[:2], scorer.card["test_metrics"]["exercise_accuracy"]  # doctest: +SKIP
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from .config import FEATURES, FeatureSettings
-from .errors import FitScoreError
-from .networks import ARCHITECTURES
+from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.errors import FitScoreError
+from fitscore_core.scorers.networks import ARCHITECTURES
 
 FORMAT = "fitscore-scorer"
 VERSION = 1

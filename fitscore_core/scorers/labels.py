@@ -1,6 +1,6 @@
 """A user's own labelled clips: LABELS.csv -> checked rows -> training examples.
 
-    >>> from fitscore_core.labels import known_faults, read_labels, vocabulary, examples_from_labels
+    >>> from fitscore_core.scorers.labels import known_faults, read_labels, vocabulary, examples_from_labels
     >>> rows = read_labels("clinic/LABELS.csv", known_faults(None))        # doctest: +SKIP
     >>> exercises, faults = vocabulary(rows, init=None)                     # doctest: +SKIP
     >>> examples = examples_from_labels(rows, faults)                       # doctest: +SKIP
@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoints import Scorer
-from .config import FEATURES, FeatureSettings
-from .errors import FitScoreError
-from .features import normalize, resample
-from .inputs import Progress, load_sequence
-from .reps import segment_reps
-from .training import Example
+from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.errors import FitScoreError
+from fitscore_core.features import normalize, resample
+from fitscore_core.pose.inputs import Progress, load_sequence
+from fitscore_core.scorers.checkpoints import Scorer
+from fitscore_core.scorers.reps import segment_reps
+from fitscore_core.scorers.training import Example
 
 REQUIRED = ("path", "exercise", "score")
 OPTIONAL = ("faults", "group")
@@ -55,7 +55,7 @@ def known_faults(init: Scorer | None) -> dict[str, list[str]]:
     """Exercise -> fault names the starting point already knows: the init checkpoint's
     vocabulary, or the synthesizer's exercises when training from scratch."""
     if init is None:
-        from .synth.exercises import EXERCISES
+        from fitscore_core.synth.exercises import EXERCISES
         return {e: list(m.fault_names) for e, m in EXERCISES.items()}
     return {e: [c[len(e) + 1:] for c in init.faults if c.startswith(e + ".")]
             for e in init.exercises}

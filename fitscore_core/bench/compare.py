@@ -1,7 +1,7 @@
 """How long the comparison takes: a 60 s client against a 5 s reference (a benchmark, not a
 test; the target is <= 200 ms on 2 cores).
 
-    >>> from fitscore_core.bench_compare import bench_comparison, format_bench
+    >>> from fitscore_core.bench.compare import bench_comparison, format_bench
     >>> print(format_bench(bench_comparison()))                      # doctest: +SKIP
 
 The client is a synthetic 60 s squat clip at 30 fps (10 slow reps, bench.synthetic_clip),
@@ -15,11 +15,15 @@ synthesis is cached and not timed.
 
 import os
 
-from .bench import best_ms, synthetic_clip
-from .comparison import compare
-from .config import FEATURES
-from .features import normalize, resample
-from .reference import builtin_reference, builtin_sequence, reference_from_sequence
+from fitscore_core.bench.speed import best_ms, synthetic_clip
+from fitscore_core.compare.comparison import compare
+from fitscore_core.compare.reference import (
+    builtin_reference,
+    builtin_sequence,
+    reference_from_sequence,
+)
+from fitscore_core.config import FEATURES
+from fitscore_core.features import normalize, resample
 
 
 def bench_comparison(client_s: float = 60.0, reference_s: float = 5.0,

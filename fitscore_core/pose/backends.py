@@ -1,12 +1,12 @@
 """Pose backends (frame -> BODY_25 keypoints) and whole-clip extraction.
 
-    >>> from fitscore_core.demo_clip import write_demo_clip
-    >>> from fitscore_core.pose import MediaPipeBackend, extract_poses
+    >>> from fitscore_core.bench.demo_clip import write_demo_clip
+    >>> from fitscore_core.pose.backends import MediaPipeBackend, extract_poses
     >>> _ = write_demo_clip("/tmp/demo.mp4", n_frames=30)
     >>> frames = extract_poses("/tmp/demo.mp4", progress=lambda done, total: None)
     >>> frames.n_frames, frames.people[0].shape, frames.backend
     (30, (1, 25, 3), 'mediapipe-pose-full')
-    >>> from fitscore_core.video import iter_frames
+    >>> from fitscore_core.pose.video import iter_frames
     >>> _, frame, _ = next(iter_frames("/tmp/demo.mp4"))
     >>> with MediaPipeBackend() as body:          # a backend is a small callable
     ...     body(frame).shape                     # (P, 25, 3)
@@ -32,9 +32,9 @@ import numpy as np
 
 from fitscore_core.config import LIMITS, Limits
 from fitscore_core.errors import FitScoreError
-from fitscore_core.sequence import MultiPoseFrames
-from fitscore_core.skeletons import blazepose_to_body25
-from fitscore_core.video import iter_frames, probe_video
+from fitscore_core.pose.sequence import MultiPoseFrames
+from fitscore_core.pose.skeletons import blazepose_to_body25
+from fitscore_core.pose.video import iter_frames, probe_video
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")

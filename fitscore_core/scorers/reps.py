@@ -1,6 +1,6 @@
 """Repetition segmentation from the periodic motion of an exercise's key joints.
 
-    >>> from fitscore_core.reps import segment_reps
+    >>> from fitscore_core.scorers.reps import segment_reps
     >>> reps = segment_reps(features.values, features.fps, "squat")   # doctest: +SKIP
     >>> [(r.start, r.end) for r in reps]                               # doctest: +SKIP
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
-from .skeletons import MODEL_15
+from fitscore_core.pose.skeletons import MODEL_15
 
 KEY_JOINTS = {
     "squat": ("Neck", "MidHip", "RHip", "LHip", "RKnee", "LKnee"),

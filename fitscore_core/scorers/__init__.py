@@ -1,0 +1,6 @@
+"""Stage 3, scorers: normalized (30 × T) features in, each model's exercise, score and faults out.
+
+The two networks (`networks`), their checkpoints (`checkpoints`), scoring any length of clip
+(`scoring`, `reps`), training on synthetic clips or a user's LABELS.csv (`training`, `labels`,
+`train_job`), held-out figures (`evaluation`) and integrated-gradient attribution (`attribution`).
+"""

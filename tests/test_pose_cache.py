@@ -1,0 +1,112 @@
+"""The pose cache: keyed by a file's content (not its name), robust to a broken entry, and
+never leaving a half-written file. The estimator is replaced by a counting fake, so these
+tests check the cache, not MediaPipe."""
+
+import numpy as np
+import pytest
+
+import fitscore_core.pose.backends as backends
+from fitscore_core.pose.cache import PoseCache
+from fitscore_core.pose.inputs import load_sequence
+from fitscore_core.pose.sequence import MultiPoseFrames
+
+
+def fake_frames(path, n=12) -> MultiPoseFrames:
+    """Frames with 0, 1 and 2 people, so the flattened storage is really exercised."""
+    rng = np.random.default_rng(len(str(path)))
+    people = [rng.uniform(50, 400, (t % 3, 25, 3)).astype(np.float32) for t in range(n)]
+    for p in people:
+        p[..., 2] = 0.9
+    return MultiPoseFrames(people, 29.97, (640, 480), str(path), "fake-backend")
+
+
+@pytest.fixture
+def estimator(monkeypatch):
+    """extract_poses replaced by a fake that records which files it was asked to run on."""
+    calls = []
+
+    def extract(path, backend=None, progress=None, **kwargs):
+        calls.append(str(path))
+        return fake_frames(path)
+    monkeypatch.setattr(backends, "extract_poses", extract)
+    return calls
+
+
+@pytest.fixture
+def clip(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"not really a video, but the cache only reads its bytes" * 100)
+    return path
+
+
+def test_a_copy_under_another_name_is_a_hit(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    first = cache.poses(clip)
+    copy = tmp_path / "other name.mov"
+    copy.write_bytes(clip.read_bytes())
+    second = cache.poses(copy)
+    assert estimator == [str(clip)] and (cache.hits, cache.misses) == (1, 1)
+    assert second.source == str(copy)                 # reported under the name asked for
+    assert [len(p) for p in second.people] == [len(p) for p in first.people]
+    for a, b in zip(first.people, second.people):
+        np.testing.assert_array_equal(a, b)
+    assert (second.fps, second.size, second.backend) == (29.97, (640, 480), "fake-backend")
+
+
+def test_changed_content_is_a_miss(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    cache.poses(clip)
+    clip.write_bytes(clip.read_bytes() + b"!")       # same name, one byte more
+    cache.poses(clip)
+    assert len(estimator) == 2 and (cache.hits, cache.misses) == (0, 2)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+
+
+def test_a_corrupt_entry_is_estimated_again_and_replaced(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    cache.poses(clip)
+    (entry,) = (tmp_path / "cache").glob("*.npz")
+    entry.write_bytes(b"truncated garbage")
+    again = cache.poses(clip)
+    assert len(estimator) == 2 and again.n_frames == 12
+    fresh = PoseCache(tmp_path / "cache")
+    fresh.poses(clip)
+    assert (fresh.hits, fresh.misses) == (1, 0) and len(estimator) == 2
+
+
+def test_writes_are_atomic(tmp_path, clip, estimator, monkeypatch):
+    folder = tmp_path / "cache"
+    cache = PoseCache(folder)
+    cache.poses(clip)
+    assert [p.suffix for p in folder.iterdir()] == [".npz"]   # no .tmp left behind
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt                       # the run is stopped mid-write
+    monkeypatch.setattr(np, "savez_compressed", killed)
+    other = tmp_path / "other.mp4"
+    other.write_bytes(b"different bytes")
+    with pytest.raises(KeyboardInterrupt):
+        cache.poses(other)
+    assert [p.suffix for p in folder.iterdir()] == [".npz"]   # neither a .tmp nor a new entry
+
+
+def test_the_backend_is_part_of_the_key(tmp_path, clip, estimator):
+    class Other:
+        name = "another-estimator"
+    cache = PoseCache(tmp_path / "cache")
+    cache.poses(clip)
+    cache.poses(clip, backend=Other())
+    assert cache.misses == 2 and len(estimator) == 2
+
+
+def test_load_sequence_uses_the_cache_for_videos(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    a = load_sequence(clip, cache=cache)
+    b = load_sequence(clip, cache=cache)
+    assert len(estimator) == 1 and cache.hits == 1
+    np.testing.assert_array_equal(a.keypoints, b.keypoints)
+
+
+def test_default_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FITSCORE_POSE_CACHE", str(tmp_path / "here"))
+    assert PoseCache().folder == tmp_path / "here"

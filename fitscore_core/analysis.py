@@ -2,13 +2,28 @@
 
     >>> from fitscore_core.analysis import analyze, load_scorers
     >>> result = analyze("sample_videos/squat_good.mp4", load_scorers())   # doctest: +SKIP
+    >>> result.exercise, result.view.view, result.own_exercise              # doctest: +SKIP
     >>> {m: p.score for m, p in result.predictions.items()}               # doctest: +SKIP
 
 INPUT -> cleaned PoseSequence -> normalized features -> each scorer's prediction; with a
 reference (`with_reference`), the joint-by-joint comparison and the written feedback; with
 `with_attributions`, what drove each model's score.
+
+Honest answers (issue 12):
+  - **one exercise**: the user's choice, else the more confident model's answer. A model
+    that named another one is asked again with that exercise (`predict(..., exercise=)`), so
+    every score, fault, the comparison and the feedback are of ONE exercise; what each model
+    first answered is kept (`own_predictions`) and the disagreement is said in the notes;
+  - **camera view** (pose/view.py): faults that cannot be judged from it go to `unjudged`
+    instead of carrying a probability (scorers/fault_views.py), and a note says where to
+    film the exercise from when the clip was filmed otherwise;
+  - **too little to judge** (scorers/coverage.py): a clip without the joints the exercise
+    needs is refused with a message that says what to film;
+  - **unknown**: when the chosen answer is "unknown", there is no score, no fault and no
+    comparison, only the skeleton and a note listing the exercises FitScore knows.
 """
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,11 +40,39 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, normalize, resample
 from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
+from fitscore_core.scorers.coverage import check_coverage
+from fitscore_core.scorers.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.scorers.scoring import ModelPrediction, predict
 
 MODEL_NAMES = ("cnn1d", "lstm")
+UNKNOWN = "unknown"
+NO_VIEW = CameraView("unknown", None, float("nan"), 0.0, "not estimated")
+FILMED_FROM = {"front": "from the front", "side": "from the side",
+               "diagonal": "from a diagonal, between the front and the side"}
+
+
+def words(name: str) -> str:
+    """'push_up' -> 'push-up', 'bicep_curl' -> 'bicep curl': an exercise or fault in words."""
+    return name.replace("_", " ").replace("push up", "push-up")
+
+
+def confidence(p: ModelPrediction) -> float:
+    """How sure a model is of its own answer: the probability of the exercise it named; for
+    an "unknown" answer outside its vocabulary, 1 - its best known exercise's probability."""
+    probs = p.exercise_probs
+    if p.exercise in probs:
+        return float(probs[p.exercise])
+    return 1.0 - max(probs.values(), default=0.0) if p.exercise == UNKNOWN else 0.0
+
+
+def _no_answer(p: ModelPrediction, exercise: str, reason: str) -> ModelPrediction:
+    """p's model, for `exercise`, without score, faults or reps (an "unknown" exercise, or
+    one this model was never taught)."""
+    return replace(p, exercise=exercise, score=float("nan"), faults={}, reps=[],
+                   low_confidence=True, reasons=p.reasons + ((reason,) if reason else ()))
 
 
 @dataclass(frozen=True)
@@ -37,37 +80,68 @@ class Analysis:
     sequence: PoseSequence                     # cleaned, BODY_25 pixels, source fps
     features: ClipFeatures                     # normalized, source fps (the tensor page)
     model_features: ClipFeatures               # resampled to the models' fps
-    predictions: dict[str, ModelPrediction]    # "cnn1d" / "lstm" -> answer
+    predictions: dict[str, ModelPrediction]    # "cnn1d" / "lstm" -> answer, all for `exercise`
     notes: tuple[str, ...] = field(default=())
     reference: Reference | None = None         # with_reference: what the client is compared with
     comparison: Comparison | None = None
     feedback: tuple[Feedback, ...] = ()
     attributions: dict[str, Attribution] = field(default_factory=dict)  # with_attributions
+    view: CameraView = NO_VIEW                 # where the camera stood (pose/view.py)
+    exercise: str = ""                         # the ONE exercise of the analysis, or "unknown"
+    chosen_by: str = "models"                  # "user" or "models"
+    own_predictions: dict[str, ModelPrediction] = field(default_factory=dict)
+    # each model's first answer, before it was asked about `exercise` (the same object when
+    # it named `exercise` itself)
+    unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # per model: faults of `exercise` that cannot be judged from this camera view
+
+    def __post_init__(self):
+        if not self.exercise and self.predictions:   # built by hand: the old property
+            best = max(self.predictions.values(), key=confidence)
+            object.__setattr__(self, "exercise", best.exercise)
+
+    @property
+    def own_exercise(self) -> dict[str, str]:
+        """What each model itself answered (before being asked about `exercise`)."""
+        own = self.own_predictions or self.predictions
+        return {name: p.exercise for name, p in own.items()}
 
     @property
     def agree(self) -> bool:
-        return len({p.exercise for p in self.predictions.values()}) == 1
+        """Whether the models, on their own, named the same exercise."""
+        return len(set(self.own_exercise.values())) == 1
 
     @property
-    def exercise(self) -> str:
-        """The exercise the models agree on, or the one the more confident model names."""
-        best = max(self.predictions.values(), key=lambda p: p.exercise_probs[p.exercise])
-        return best.exercise
+    def known(self) -> bool:
+        """False when the exercise is "unknown": no score, faults or comparison."""
+        return self.exercise != UNKNOWN
 
     def to_json(self) -> dict:
         seq = self.sequence
+        own = self.own_predictions or self.predictions
+
+        def number(v: float, digits: int = 2):
+            return round(v, digits) if math.isfinite(v) else None
+
         return {
             "source": seq.source, "frames": seq.n_frames, "fps": seq.fps,
             "duration_s": round(seq.duration_s, 3), "pose_backend": seq.backend,
             "size": list(seq.size) if seq.size else None, "notes": list(self.notes),
+            "view": {"view": self.view.view, "facing": self.view.facing,
+                     "yaw_deg": number(self.view.yaw_deg, 1),
+                     "confidence": self.view.confidence, "why": self.view.why},
+            "exercise": self.exercise, "exercise_chosen_by": self.chosen_by,
             "models": {name: {
                 "exercise": p.exercise,
+                "own_exercise": own[name].exercise if name in own else p.exercise,
+                "own_exercise_confidence": number(confidence(own.get(name, p)), 4),
                 "exercise_probs": {k: round(v, 4) for k, v in p.exercise_probs.items()},
-                "score": round(p.score, 2),
+                "score": number(p.score),
                 "faults": {k: round(v, 4) for k, v in p.faults.items()},
+                "unjudged_faults": list(self.unjudged.get(name, ())),
                 "reps": [{"rep": i + 1, "start_frame": r.start, "end_frame": r.end,
                           "start_s": round(r.start / seq.fps, 3),
-                          "end_s": round(r.end / seq.fps, 3), "score": round(r.score, 2)}
+                          "end_s": round(r.end / seq.fps, 3), "score": number(r.score)}
                          for i, r in enumerate(p.reps)],
                 "low_confidence": p.low_confidence, "reasons": list(p.reasons),
             } for name, p in self.predictions.items()},
@@ -88,13 +162,98 @@ def load_scorers(models_dir: str | Path | None = None) -> dict[str, Scorer]:
     return {n: load_scorer(models_dir / f"{n}.pt") for n in MODEL_NAMES}
 
 
+def choose_exercise(own: dict[str, ModelPrediction], exercise: str | None) -> str:
+    """The user's choice, else the answer of the model most sure of its own."""
+    if exercise:
+        return exercise
+    return max(own.values(), key=confidence).exercise
+
+
+def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -> str | None:
+    """A note in a trainer's words when a model's own answer is not the chosen exercise."""
+    others = {n: p for n, p in own.items() if p.exercise != chosen}
+    if not others:
+        return None
+    said = ", ".join(f"the {n} model thought it was "
+                     + ("none of the exercises it knows" if p.exercise == UNKNOWN
+                        else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})"
+                     for n, p in others.items())
+    what = (f"none of the exercises FitScore knows" if chosen == UNKNOWN
+            else f"a {words(chosen)}")
+    if by_user:
+        return (f"You chose {words(chosen)}; on its own {said}. Every score, fault and the "
+                f"comparison below are for {what}.")
+    sure = [f"the {n} model ({confidence(p):.0%})" for n, p in own.items()
+            if p.exercise == chosen]
+    return (f"The models disagree on the exercise: {said}, while {' and '.join(sure)} "
+            f"{'sees' if len(sure) == 1 else 'see'} {what}. FitScore goes with the more "
+            f"confident answer, so every score, fault and the comparison below are for "
+            f"{what}; if that is wrong, choose the exercise yourself.")
+
+
+def _known_exercises(scorers: dict[str, Scorer]) -> list[str]:
+    return list(dict.fromkeys(e for s in scorers.values() for e in s.exercises
+                              if e != UNKNOWN))
+
+
 def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                      exercise: str | None = None) -> Analysis:
+    """A cleaned PoseSequence -> the Analysis: the camera view, each model's own answer,
+    the one exercise, each model's prediction for it (faults the view cannot show set
+    apart), the notes. Raises FitScoreError when the joints the exercise needs are out of
+    view in most of the clip (scorers/coverage.py)."""
     features = normalize(seq)
     model_features = resample(features, FEATURES.fps)
-    predictions = {name: predict(s, model_features, exercise, source_fps=seq.fps)
-                   for name, s in scorers.items()}
-    return Analysis(seq, features, model_features, predictions, seq.notes)
+    view = estimate_view(seq)
+    by_user = bool(exercise)
+    if by_user and exercise != UNKNOWN:
+        for s in scorers.values():   # the user's choice must be one every model knows
+            if exercise not in s.exercises:
+                raise FitScoreError(f"The {s.name} model does not know the exercise "
+                                    f"{exercise!r}; it knows: {', '.join(s.exercises)}.")
+    own = {name: predict(s, model_features, source_fps=seq.fps)
+           for name, s in scorers.items()}
+    chosen = choose_exercise(own, exercise)
+    notes = list(seq.notes)
+    if chosen != UNKNOWN:
+        check_coverage(seq, chosen, auto=not by_user, view=view.view)
+    predictions, unjudged = {}, {}
+    for name, s in scorers.items():
+        p = own[name]
+        if chosen == UNKNOWN:
+            p = p if p.exercise == UNKNOWN else _no_answer(p, UNKNOWN, "")
+        elif by_user or p.exercise != chosen:
+            if chosen in s.exercises:
+                p = predict(s, model_features, chosen, source_fps=seq.fps)
+            else:
+                p = _no_answer(p, chosen, f"the {name} model was never taught the "
+                                          f"{words(chosen)}")
+        hidden = unjudgeable(chosen, p.faults, view.view)
+        if hidden:
+            p = replace(p, faults={f: v for f, v in p.faults.items() if f not in hidden})
+        predictions[name], unjudged[name] = p, hidden
+    note = _disagreement(own, chosen, by_user)
+    if note:
+        notes.append(note)
+    if chosen == UNKNOWN:
+        notes.append("This does not look like one of the exercises FitScore knows ("
+                     + ", ".join(words(e) for e in _known_exercises(scorers)) + "), so it "
+                     "gets no score, no faults and no comparison; if it is one of them, "
+                     "choose it.")
+    else:
+        hidden = list(dict.fromkeys(f for h in unjudged.values() for f in h))
+        if hidden:
+            names = [words(f) for f in hidden]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            notes.append(f"{listed[0].upper()}{listed[1:]} cannot be judged from this camera "
+                         f"angle ({view.view} view), so "
+                         f"{'it is' if len(names) == 1 else 'they are'} not reported.")
+        if not well_filmed(chosen, view.view):
+            notes.append(f"This clip was filmed {FILMED_FROM[view.view]}; to judge every "
+                         f"{words(chosen)} fault, {RECOMMENDED[chosen].advice}.")
+    return Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
+                    exercise=chosen, chosen_by="user" if by_user else "models",
+                    own_predictions=own, unjudged=unjudged)
 
 
 def analyze(path: str | Path, scorers: dict[str, Scorer], exercise: str | None = None,
@@ -110,24 +269,37 @@ def with_reference(result: Analysis, reference: str | Path,
                    fps: float | None = None) -> Analysis:
     """Add the comparison with `reference` ("builtin" for the built-in execution of the
     client's exercise, or a clip) and the feedback. A reference clip's own exercise is
-    recognised by the models, so comparing with another exercise is noticed (and noted)."""
+    recognised by the models, so comparing with another exercise is noticed (and noted).
+    An analysis of an "unknown" exercise is not compared (said in its notes)."""
     exercise = result.exercise
+    if not result.known:
+        return replace(result, notes=result.notes + (
+            "No comparison with a reference: the clip is not one of the exercises FitScore "
+            "knows, so there is no correct execution to hold it against.",))
     if str(reference) == "builtin":
         ref = builtin_reference(exercise)
     else:
-        own = analyze(reference, scorers, progress=progress, fps=fps)
-        ref = reference_from_sequence(own.sequence, own.exercise, Path(reference).name)
+        try:
+            own = analyze(reference, scorers, progress=progress, fps=fps)
+        except FitScoreError as error:
+            raise FitScoreError(f"The reference clip {Path(reference).name}: {error}") from None
+        ref = reference_from_sequence(own.sequence, own.exercise if own.known else None,
+                                      Path(reference).name)
     comparison = compare(result.model_features, ref, exercise)
-    feedback = write_feedback(comparison, result.predictions, exercise)
+    feedback = write_feedback(comparison, result.predictions, exercise,
+                              unjudged={f for h in result.unjudged.values() for f in h})
     return replace(result, reference=ref, comparison=comparison, feedback=tuple(feedback))
 
 
 def with_attributions(result: Analysis, scorers: dict[str, Scorer]) -> Analysis:
     """Each model's integrated-gradient map of its score: against the reference (turned to
     face the client) when there is one — which differences from a correct execution drove
-    the score — else against the still clip."""
+    the score — else against the still clip. A model without a score for the exercise (an
+    "unknown" answer, an exercise it was never taught) gets none."""
     baseline = (match_facing(result.model_features, result.reference).features
                 if result.reference is not None else None)
     return replace(result, attributions={
         name: attribute(s, result.model_features, result.predictions[name].exercise,
-                        reference=baseline) for name, s in scorers.items()})
+                        reference=baseline) for name, s in scorers.items()
+        if math.isfinite(result.predictions[name].score)
+        and result.predictions[name].exercise in s.exercises})

@@ -2,12 +2,18 @@
 
     python -m fitscore_core batch clips/ --out results.csv
 
-One row per input: path, cnn1d_exercise, cnn1d_score, lstm_exercise, lstm_score, reps, error.
-An input that fails gets its message in `error` and the batch goes on; rows are written as
-they finish, so an interrupted batch keeps what it did.
+One row per input: path, cnn1d_exercise, cnn1d_score, lstm_exercise, lstm_score, reps, error,
+exercise, view. `exercise` is the one exercise every score of the row is for (the user's
+--exercise, else the more confident model's answer; "unknown" when it is none FitScore
+knows); `<model>_exercise` is what that model itself answered (the user's choice when one
+is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
+`view` the camera view (front / diagonal / side / unknown). An input that fails gets its
+message in `error` and the batch goes on; rows are written as they finish, so an
+interrupted batch keeps what it did.
 """
 
 import csv
+import math
 from pathlib import Path
 
 from fitscore_core.analysis import analyze, load_scorers
@@ -16,7 +22,7 @@ from fitscore_core.pose.inputs import Progress
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",
-           "error")
+           "error", "exercise", "view")
 
 
 def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
@@ -53,10 +59,12 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
             row = {c: "" for c in COLUMNS} | {"path": label}
             try:
                 result = analyze(path, scorers, exercise=exercise)
+                own = result.own_exercise
                 for name, p in result.predictions.items():
-                    row[f"{name}_exercise"] = p.exercise
-                    row[f"{name}_score"] = f"{p.score:.1f}"
+                    row[f"{name}_exercise"] = exercise or own[name]
+                    row[f"{name}_score"] = f"{p.score:.1f}" if math.isfinite(p.score) else ""
                 row["reps"] = len(result.predictions["cnn1d"].reps)
+                row["exercise"], row["view"] = result.exercise, result.view.view
             except FitScoreError as error:
                 row["error"] = str(error)
             writer.writerow(row)

@@ -95,6 +95,8 @@ def cmd_tensor(args) -> None:
 def cmd_bench(args) -> None:
     if args.what == "models":
         return cmd_bench_models(args)
+    if args.what == "real":
+        return cmd_bench_real(args)
     from fitscore_core.bench.speed import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
@@ -118,6 +120,33 @@ def cmd_bench_models(args) -> None:
               f"{row['model']}: {row['ms']:.0f} ms (target: both <= 2 s)")
     print("comparison (DTW + per-joint table), 60 s client:")
     print(format_bench(bench_comparison()))
+
+
+def cmd_bench_real(args) -> None:
+    """The shipped models on the real clips beside the checkout (../shared/real), if there."""
+    import json
+
+    from fitscore_core.bench.real import DEFAULT_REAL, format_real_table, run_real
+    folder = Path(args.real) if args.real else DEFAULT_REAL
+    if not folder.is_dir():
+        print(f"no real clips to measure: the folder {folder} does not exist "
+              "(pass --real DIR)")
+        return
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.pose.cache import PoseCache
+    scorers, cache = load_scorers(args.models), PoseCache(args.cache)
+    bar = ProgressBar("real clips", unit="clip")
+    try:
+        report = run_real(folder, scorers, cache=cache, progress=bar)
+    finally:
+        bar.close()
+    for note in report["missing"]:
+        print(f"note: {note}; that set is skipped")
+    print(format_real_table(report))
+    print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} estimated")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
 
 
 def cmd_synth_samples(args) -> None:
@@ -144,6 +173,29 @@ def cmd_synth_dataset(args) -> None:
     save_dataset(ds, args.out)
     print(f"wrote {len(ds)} sequences ({len(ds.keypoints)} frames) to {args.out} in "
           f"{seconds:.1f} s ({len(ds) / seconds:.0f} sequences/s)")
+
+
+def cmd_synth_posed(args) -> None:
+    from fitscore_core.synth.posed import make_posed
+    bar = ProgressBar("posed clips", unit="clip")
+    try:
+        run = make_posed(args.n, seed=args.seed, out=args.out, progress=bar)
+    finally:
+        bar.close()
+    print(f"{run.folder}: {run.made} clip(s) rendered and posed, {run.skipped} already there"
+          + (f"; {run.seconds_per_clip:.1f} s per clip" if run.made else ""))
+
+
+def cmd_synth_noise_report(args) -> None:
+    import json
+
+    from fitscore_core.synth.noise_fit import format_noise_report, noise_report
+    from fitscore_core.synth.posed import load_posed
+    report = noise_report(load_posed(args.folder))
+    print(format_noise_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
 
 
 def report_epoch(record: dict) -> None:
@@ -229,15 +281,21 @@ def cmd_train(args) -> None:
 
 
 def format_analysis(result) -> str:
-    """Both models side by side, as a trainer reads them."""
+    """Both models side by side, as a trainer reads them: the camera view, the one exercise,
+    each model's own answer, its score and the faults for that exercise (those the camera
+    angle cannot show listed as such, without a probability)."""
+    import math
+
+    from fitscore_core.analysis import confidence, words
     seq, preds = result.sequence, result.predictions
+    own = result.own_predictions or preds
     names = list(preds)
     rows = [("", *names),
-            ("exercise", *(f"{p.exercise} ({p.exercise_probs[p.exercise]:.0%})"
-                           for p in preds.values())),
-            ("score", *(f"{p.score:.0f} / 100" for p in preds.values())),
+            ("exercise", *(f"{own[n].exercise} ({confidence(own[n]):.0%})" for n in names)),
+            ("score", *(f"{p.score:.0f} / 100" if math.isfinite(p.score) else "—"
+                        for p in preds.values())),
             ("reps", *(str(len(p.reps)) for p in preds.values()))]
-    for i in range(max(len(p.reps) for p in preds.values())):
+    for i in range(max((len(p.reps) for p in preds.values()), default=0)):
         rows.append((f"  rep {i + 1}", *(
             f"{p.reps[i].score:.0f} ({p.reps[i].start / seq.fps:.1f}-"
             f"{p.reps[i].end / seq.fps:.1f} s)" if i < len(p.reps) else "" for p in
@@ -246,10 +304,21 @@ def format_analysis(result) -> str:
     for f in faults:
         rows.append((f"  {f}", *(f"{p.faults[f]:.0%}" if f in p.faults else "—"
                                  for p in preds.values())))
+    hidden = list(dict.fromkeys(f for n in names for f in result.unjudged.get(n, ())))
+    for f in hidden:
+        rows.append((f"  {f}", *("not judged" if f in result.unjudged.get(n, ()) else "—"
+                                 for n in names)))
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     lines = [f"{seq.source}: {seq.n_frames} frames, {seq.duration_s:.1f} s at {seq.fps:g} fps, "
-             f"pose: {seq.backend}"]
+             f"pose: {seq.backend}",
+             f"camera: {result.view.describe()}",
+             "exercise: " + (words(result.exercise) if result.known else
+                             "unknown (none of the exercises FitScore knows)")
+             + (" (your choice)" if result.chosen_by == "user" else "")]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if hidden:
+        lines.append(f"not judged: {', '.join(hidden)}: cannot be judged from this camera "
+                     f"angle ({result.view.view} view)")
     lines.append("the models agree on the exercise" if result.agree
                  else "the models DISAGREE on the exercise")
     for name, p in preds.items():
@@ -316,9 +385,50 @@ def cmd_batch(args) -> None:
     print(f"wrote {args.out}: {len(rows)} inputs, {failed} failed")
 
 
+def cmd_evaluate_clips(args) -> None:
+    """evaluate --data LABELS.csv: both models on the user's real labelled clips."""
+    import json
+
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.clip_eval import (
+        clip_metrics,
+        evaluate_clips,
+        format_clip_report,
+        read_eval_labels,
+        result_dicts,
+        write_per_clip,
+    )
+    from fitscore_core.pose.cache import PoseCache
+    rows = read_eval_labels(args.data)
+    scorers, cache = load_scorers(args.models), PoseCache(args.cache)
+    bar = ProgressBar("clips", unit="clip")
+    try:
+        results = evaluate_clips(rows, scorers, cache=cache, progress=bar)
+    finally:
+        bar.close()
+    metrics = clip_metrics(results, list(scorers))
+    print(format_clip_report(metrics))
+    for r in results:
+        if r.error:
+            print(f"failed: {r.path}: {r.error}")
+    print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} estimated")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"metrics": metrics,
+                                               "clips": result_dicts(results)}, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.per_clip:
+        write_per_clip(results, args.per_clip)
+        print(f"wrote {args.per_clip}")
+
+
 def cmd_evaluate(args) -> None:
     import json
 
+    if args.data.lower().endswith(".csv"):
+        return cmd_evaluate_clips(args)
+    if not args.model:
+        raise FitScoreError("--model is required: the checkpoint (.pt) to evaluate on "
+                            "synthetic clips (or pass --data LABELS.csv for real clips).")
     from fitscore_core.scorers.checkpoints import load_scorer
     from fitscore_core.scorers.evaluation import evaluate, format_report
     from fitscore_core.scorers.training import examples_from_synth
@@ -376,6 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes (default: 2 cores)")
     p.set_defaults(run=cmd_synth_dataset)
+    p = synth.add_parser("posed", help="render synthetic clips and run the real pose "
+                         "estimator on them (resumable), for training and the noise fit")
+    p.add_argument("--n", type=int, required=True, help="number of clips")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="output folder (one .npz per clip)")
+    p.set_defaults(run=cmd_synth_posed)
+    p = synth.add_parser("noise-report", help="the hand-made noise model against the real "
+                         "pose estimator on posed clips")
+    p.add_argument("folder", help="a folder written by `synth posed`")
+    p.add_argument("--json", help="also write every figure here")
+    p.set_defaults(run=cmd_synth_noise_report)
 
     p = sub.add_parser("analyze", help="score one INPUT with both models, side by side")
     p.add_argument("input", help=inp)
@@ -394,12 +515,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.set_defaults(run=cmd_batch)
 
-    p = sub.add_parser("evaluate", help="metrics of a checkpoint on labelled synthetic clips")
-    p.add_argument("--model", required=True, help="checkpoint (.pt)")
-    p.add_argument("--data", default="synth", help="'synth' (fresh held-out clips) or a .npz")
+    p = sub.add_parser("evaluate", help="metrics of a checkpoint on labelled synthetic clips, "
+                       "or of both models on your labelled real clips (LABELS.csv)")
+    p.add_argument("--model", help="checkpoint (.pt); needed for synth / .npz")
+    p.add_argument("--data", default="synth", help="'synth' (fresh held-out clips), a .npz, "
+                   "or LABELS.csv (real clips: path,exercise[,score][,label][,reps]"
+                   "[,rep_frames][,fps])")
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--seed", type=int, default=12345, help="unseen by training (default)")
     p.add_argument("--json", help="write the full report here")
+    p.add_argument("--models", default=None, help="LABELS.csv: folder with cnn1d.pt and "
+                   "lstm.pt (default: the shipped models)")
+    p.add_argument("--cache", default=None, help="LABELS.csv: pose cache folder (default: "
+                   "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    p.add_argument("--per-clip", metavar="OUT.csv", help="LABELS.csv: write every clip's "
+                   "answers here")
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("train", help="train a scorer and write its checkpoint + model card")
@@ -422,12 +552,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", action="store_true", help="LABELS.csv: train from scratch")
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("bench", help="speed: decode / pose / features, or the models")
-    p.add_argument("what", nargs="?", choices=("pose", "models"), default="pose",
+    p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
+                       "real: the models on real clips")
+    p.add_argument("what", nargs="?", choices=("pose", "models", "real"), default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
-                   "comparison and attribution speed of the trained models")
+                   "comparison and attribution speed of the trained models; real: the "
+                   "models' figures on the real clips in ../shared/real")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    p.add_argument("--real", metavar="DIR", help="real: the folder of real clips (default: "
+                   "../shared/real beside the checkout)")
+    p.add_argument("--cache", default=None, help="real: pose cache folder (default: "
+                   "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    p.add_argument("--json", help="real: write every figure and clip answer here")
     p.set_defaults(run=cmd_bench)
     return parser
 

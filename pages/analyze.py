@@ -1,9 +1,12 @@
 """Analyze: choose a clip (a sample, an upload), the exercise and the reference; both models'
-answers side by side."""
+answers side by side, for one exercise, with the camera view and the faults it cannot show."""
+
+import math
 
 import pandas as pd
 import streamlit as st
 
+from fitscore_core.analysis import confidence, words
 from fitscore_core.synth.exercises import EXERCISES
 from ui import state
 
@@ -47,33 +50,57 @@ if result is None:
     st.stop()
 
 seq = result.sequence
+view = result.view
 st.caption(f"**{state.current_choice().label}**: {seq.n_frames} frames, "
-           f"{seq.duration_s:.1f} s at {seq.fps:g} fps · pose: {seq.backend}")
-if result.agree:
-    st.success(f"Both models see a **{result.exercise.replace('_', ' ')}**.")
+           f"{seq.duration_s:.1f} s at {seq.fps:g} fps · pose: {seq.backend} · camera: "
+           f"{view.describe()}", help="The camera angle is estimated from the skeleton (how "
+           "wide the shoulders and hips look, which side is seen more clearly). Faults that "
+           "cannot be seen from it are listed as not judged instead of getting a probability.")
+exercise_words = words(result.exercise)
+if not result.known:
+    st.warning("This does not look like one of the exercises FitScore knows, so it gets no "
+               "score, no faults and no comparison. If it is one of them, choose it under "
+               "Exercise and press Analyze.")
+elif result.agree:
+    st.success(f"Both models see a **{exercise_words}**."
+               + (" (your choice)" if result.chosen_by == "user" else ""))
 else:
-    st.warning("The models disagree on the exercise: " + ", ".join(
-        f"{name} says {p.exercise.replace('_', ' ')}" for name, p in result.predictions.items()))
+    st.warning(f"The models disagree on the exercise; everything below is for a "
+               f"**{exercise_words}**"
+               + (" (your choice)." if result.chosen_by == "user" else
+                  " (the more confident answer).") + " " + ", ".join(
+                   f"{name} says {words(own.exercise)} ({confidence(own):.0%})"
+                   for name, own in result.own_predictions.items()) + ".")
 
 for column, (name, p) in zip(st.columns(len(result.predictions)), result.predictions.items()):
+    own = result.own_predictions.get(name, p)
     with column:
         st.subheader("1D-CNN" if name == "cnn1d" else "LSTM")
         a, b = st.columns(2)
-        a.metric("Exercise", p.exercise.replace("_", " "),
-                 f"{p.exercise_probs[p.exercise]:.0%} confidence", delta_color="off",
-                 help="The exercise this model recognises, with its probability.")
-        b.metric("Score", f"{p.score:.0f} / 100",
-                 help="Mean of the rep scores: 100 is a textbook execution; faults, rushing "
-                      "and a short range of motion cost points.")
+        a.metric("Exercise", own.exercise.replace("_", " "), f"{confidence(own):.0%} confidence",
+                 delta_color="off",
+                 help="The exercise this model recognises on its own, with its probability.")
+        b.metric("Score", f"{p.score:.0f} / 100" if math.isfinite(p.score) else "—",
+                 help=f"For the {exercise_words}: the mean of the rep scores; 100 is a "
+                      "textbook execution; faults, rushing and a short range of motion cost "
+                      "points." if result.known else "No score: the exercise is unknown.")
+        if result.known and own.exercise != result.exercise:
+            st.caption(f"Scored as a {exercise_words}, the exercise of this analysis.")
         for reason in p.reasons:
             st.info(f"Low confidence: {reason}.")
-        faults = pd.DataFrame({"fault": [f.replace("_", " ") for f in p.faults],
-                               "probability": list(p.faults.values())})
-        st.dataframe(faults.sort_values("probability", ascending=False), hide_index=True,
-                     column_config={"probability": st.column_config.ProgressColumn(
-                         "probability", format="percent", min_value=0, max_value=1,
-                         help="How likely the model finds each fault (flagged from 50 %).")},
-                     width="stretch")
+        if p.faults:
+            faults = pd.DataFrame({"fault": [f.replace("_", " ") for f in p.faults],
+                                   "probability": list(p.faults.values())})
+            st.dataframe(faults.sort_values("probability", ascending=False), hide_index=True,
+                         column_config={"probability": st.column_config.ProgressColumn(
+                             "probability", format="percent", min_value=0, max_value=1,
+                             help="How likely the model finds each fault (flagged from "
+                                  "50 %).")},
+                         width="stretch")
+        hidden = result.unjudged.get(name, ())
+        if hidden:
+            st.caption("Cannot be judged from this camera angle "
+                       f"({view.view} view): " + ", ".join(words(f) for f in hidden) + ".")
         reps = pd.DataFrame([{"rep": i + 1, "from (s)": r.start / seq.fps,
                               "to (s)": r.end / seq.fps, "score": r.score}
                              for i, r in enumerate(p.reps)])

@@ -5,6 +5,7 @@ Skeletons page) and the written feedback."""
 import numpy as np
 import streamlit as st
 
+from fitscore_core.analysis import confidence, words
 from fitscore_core.annotate import has_video, source_frame
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.skeletons import MODEL_15
@@ -16,6 +17,11 @@ st.title("Compare with the reference")
 result = state.analysis_or_stop()
 choice = state.current_choice()
 comparison = result.comparison
+if comparison is None and not result.known:
+    st.info("This clip was not compared with a reference: it does not look like one of the "
+            "exercises FitScore knows, so there is no correct execution to hold it against. "
+            "If it is one of them, choose it on the Analyze page and press Analyze.")
+    st.stop()
 if comparison is None:
     st.info("This clip was not compared with a reference, so there is nothing to show here. "
             "Choose a reference on the Analyze page and press Analyze.")
@@ -25,10 +31,17 @@ label = choice.label if choice is not None else result.sequence.source
 reference = result.reference
 kind = ("built-in " + (comparison.reference_exercise or "").replace("_", " ")
         if reference is not None and reference.builtin else comparison.reference_source)
-st.caption(f"**{label}** against the reference (**{kind}**). Each rep of the client is "
+st.caption(f"**{label}** as a **{words(result.exercise)}** against the reference (**{kind}**); "
+           f"camera: {result.view.describe()}. Each rep of the client is "
            "matched with a correct rep by dynamic time warping, so a slower or faster rep "
            "is compared phase by phase; distances are in torso lengths (neck to hips), so "
            "body size and distance to the camera do not matter.")
+if not result.agree:
+    st.warning("The models disagree on the exercise (" + ", ".join(
+        f"{name} says {words(p.exercise)} ({confidence(p):.0%})"
+        for name, p in result.own_predictions.items()) + "): the comparison and the feedback "
+        f"are for a {words(result.exercise)}"
+        + (", your choice." if result.chosen_by == "user" else ", the more confident answer."))
 for note in comparison.notes:
     st.info(note[:1].upper() + note[1:] + ".")
 if not comparison.joints:
@@ -133,3 +146,8 @@ if result.feedback:
                                        if line.source else ""), unsafe_allow_html=True)
 else:
     st.success("Nothing stands out: no fault flagged and no joint clearly off the reference.")
+hidden = list(dict.fromkeys(f for h in result.unjudged.values() for f in h))
+if hidden:
+    st.caption("Cannot be judged from this camera angle "
+               f"({result.view.view} view), so not part of the feedback: "
+               + ", ".join(words(f) for f in hidden) + ".")

@@ -16,6 +16,10 @@ silently:
   - "comparison only": one of the three joints that differ most is clearly off (CLEARLY_OFF),
     but no flagged fault involves it (said so: the models do not call it a fault).
 When the two models disagree on a fault, both probabilities are in the sentence.
+A fault that cannot be judged from the clip's camera angle (`unjudged`, see
+scorers/fault_views.py) is never spoken about, whatever probability a model gave it; a joint
+that stands out where only such a fault could explain it says so instead of "Neither model
+flags a fault there".
 """
 
 from dataclasses import dataclass
@@ -101,18 +105,21 @@ def _where(words: str, reps: list[int], peak: float, at: float) -> str:
 
 def write_feedback(comparison: Comparison, predictions: dict, exercise: str,
                    descriptions: dict[str, str] | None = None,
-                   fault_joints: dict[str, tuple[str, ...]] | None = None) -> list[Feedback]:
+                   fault_joints: dict[str, tuple[str, ...]] | None = None,
+                   unjudged=()) -> list[Feedback]:
     """Sentences about the flagged faults, then about visible differences no fault explains.
 
     predictions: model name -> ModelPrediction (faults: name -> probability). descriptions
     and fault_joints default to the synthesizer's for its exercises (none for new ones).
+    unjudged: faults the camera angle cannot show; they are left out of every sentence.
     """
     if descriptions is None or fault_joints is None:
         from fitscore_core.synth.exercises import EXERCISES
         spec = {f.name: f for f in EXERCISES[exercise].faults} if exercise in EXERCISES else {}
         descriptions = descriptions or {n: f.description for n, f in spec.items()}
         fault_joints = fault_joints or {n: f.joints for n, f in spec.items()}
-    faults = sorted({f for p in predictions.values() for f in p.faults})
+    unjudged = set(unjudged)
+    faults = sorted({f for p in predictions.values() for f in p.faults} - unjudged)
     out, explained = [], set()
     for fault in faults:
         probs = {m: p.faults[fault] for m, p in predictions.items() if fault in p.faults}
@@ -143,9 +150,13 @@ def write_feedback(comparison: Comparison, predictions: dict, exercise: str,
                 if row.joint not in explained and row.p90 >= CLEARLY_OFF)
     reps, peak, at = joint_evidence(comparison, off)
     if reps:
+        hidden = any(set(off) & set(model_joints(fault_joints.get(f, ()))) for f in unjudged)
         out.append(Feedback(_where(joint_words(off), reps, peak, at)
-                            + " Neither model flags a fault there.", "comparison only", None, off))
+                            + (" This camera angle cannot show whether a fault is behind it."
+                               if hidden else " Neither model flags a fault there."),
+                            "comparison only", None, off))
     if not out:
-        out.append(Feedback("Neither model flags a fault, and no joint stands out from the "
-                            "reference.", ""))
+        out.append(Feedback("Neither model flags a fault"
+                            + (" this camera angle can show" if unjudged else "")
+                            + ", and no joint stands out from the reference.", ""))
     return out

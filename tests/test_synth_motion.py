@@ -250,8 +250,8 @@ def test_rubric_per_rep_and_tempo():
     (dict(exercise="squat", faults={"heels_lifting": 1.5}), ["between 0 and 1", "heels_lifting"]),
     (dict(exercise="squat", faults={"heels_lifting": -0.1}), ["between 0 and 1"]),
     (dict(exercise="squat", faults={"heels_lifting": [0.5, 0.5]}, reps=3), ["list of 3"]),
-    (dict(exercise="squat", reps=0), ["reps", "1 to 10"]),
-    (dict(exercise="squat", reps=11), ["reps", "1 to 10"]),
+    (dict(exercise="squat", reps=0), ["reps", "1 to 20"]),
+    (dict(exercise="squat", reps=21), ["reps", "1 to 20"]),
     (dict(exercise="squat", reps=2.5), ["whole number"]),
     (dict(exercise="squat", fps=0), ["fps must be a positive number"]),
     (dict(exercise="squat", fps=-30), ["fps must be a positive number"]),
@@ -453,9 +453,9 @@ def test_dataset_chunks_land_in_order_however_they_travel(tmp_path):
     """Worker output goes through a spool file, or inline when the spool is unusable; the
     frame store grows past its first reservation: the same data set either way."""
     args = (5, range(0, 9), tuple(EXERCISES), 3)
-    inline_labels, inline = dataset_module._chunk(args + (None,))
-    spooled_labels, (path, n) = dataset_module._chunk(args + (str(tmp_path),))
-    _, fallback = dataset_module._chunk(args + (str(tmp_path / "missing"),))
+    inline_labels, inline = dataset_module._chunk(args + (None, None))
+    spooled_labels, (path, n) = dataset_module._chunk(args + (str(tmp_path), None))
+    _, fallback = dataset_module._chunk(args + (str(tmp_path / "missing"), None))
     assert all(np.array_equal(a, b) for a, b in zip(inline, fallback))
     assert n == sum(len(k) for k in inline) == int(inline_labels["lengths"].sum())
     frames = dataset_module._Frames(3)               # far too small: must grow

@@ -40,6 +40,7 @@ Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
 PREFETCH_FRAMES = 8  # decoded frames waiting for the backend; bounds memory at 4K too
+DEFAULT_BACKEND_NAME = "mediapipe-pose-full"  # what MediaPipeBackend() is called
 
 
 class PoseBackend(Protocol):

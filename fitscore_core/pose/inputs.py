@@ -27,13 +27,16 @@ def input_kind(path: str | Path) -> str:
 
 
 def load_poses(path: str | Path, backend=None, fps: float | None = None,
-               progress: Progress | None = None) -> MultiPoseFrames:
+               progress: Progress | None = None, cache=None) -> MultiPoseFrames:
     """Everyone found in every frame: pose estimation for a video, import for OpenPose JSON.
 
     `fps` overrides the frame rate of OpenPose JSON (which does not record it); `backend`
-    defaults to MediaPipe for videos.
+    defaults to MediaPipe for videos; `cache` (a pose.cache.PoseCache) skips the estimator
+    for a video whose content it has seen.
     """
     if input_kind(path) == "video":
+        if cache is not None:
+            return cache.poses(path, backend=backend, progress=progress)
         from fitscore_core.pose.backends import (
             extract_poses,  # mediapipe is only imported when a video needs it
         )
@@ -43,9 +46,10 @@ def load_poses(path: str | Path, backend=None, fps: float | None = None,
 
 
 def load_sequence(path: str | Path, backend=None, fps: float | None = None,
-                  progress: Progress | None = None, smoothing: bool = True) -> PoseSequence:
+                  progress: Progress | None = None, smoothing: bool = True,
+                  cache=None) -> PoseSequence:
     """INPUT -> the main person's cleaned BODY_25 PoseSequence."""
-    frames = load_poses(path, backend, fps, progress)
+    frames = load_poses(path, backend, fps, progress, cache)
     seq = clean(frames, smoothing=smoothing)
     if getattr(frames, "fps_is_default", False):
         seq = seq.with_keypoints(seq.keypoints, f"the keypoint files do not record a frame "

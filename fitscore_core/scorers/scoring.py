@@ -22,6 +22,10 @@ from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.reps import segment_reps
 
 MIN_EXERCISE_CONFIDENCE = 0.6
+UNKNOWN = "unknown"   # the answer for a movement that is none of the scorer's exercises
+# Below this calibrated probability, the best known exercise is not named: the answer is
+# UNKNOWN. Chosen on the real clips in ../shared/real (see the model cards).
+MIN_KNOWN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
     with torch.no_grad():
         out = scorer.net(torch.from_numpy(np.concatenate(tensors)),
                          torch.from_numpy(np.concatenate(masks)))
-    probs = torch.softmax(out.exercise_logits, -1).numpy()
+    probs = torch.softmax(out.exercise_logits / scorer.temperature, -1).numpy()
     scores = out.score.numpy()
     faults = torch.sigmoid(out.fault_logits).numpy()
     weights = np.concatenate(masks).sum(1).astype(float)
@@ -74,20 +78,36 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
     return np.array(result[0]), np.array(result[1]), np.array(result[2])
 
 
+def known_exercises(scorer: Scorer) -> list[str]:
+    return [e for e in scorer.exercises if e != UNKNOWN]
+
+
+def recognise(exercise_probs: dict[str, float]) -> str:
+    """The most probable exercise, or UNKNOWN when that is likelier or no known exercise
+    reaches MIN_KNOWN_CONFIDENCE."""
+    best = max(exercise_probs, key=exercise_probs.get)
+    if best == UNKNOWN or exercise_probs[best] < MIN_KNOWN_CONFIDENCE:
+        return UNKNOWN
+    return best
+
+
 def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
             source_fps: float | None = None) -> ModelPrediction:
     """features at the scorer's fps; rep frames are reported at `source_fps` (the clip's)."""
     if abs(features.fps - scorer.settings.fps) > 1e-6:
         raise ValueError(f"features at {features.fps} fps; the scorer reads "
                          f"{scorer.settings.fps} fps")
-    if exercise is not None and exercise not in scorer.exercises:
+    if exercise is not None and (exercise not in scorer.exercises or exercise == UNKNOWN):
         raise FitScoreError(f"The {scorer.name} model does not know the exercise {exercise!r}; "
-                            f"it knows: {', '.join(scorer.exercises)}.")
+                            f"it knows: {', '.join(known_exercises(scorer))}.")
     if features.n_frames < 2:
         raise FitScoreError("The clip is too short to score (fewer than 2 frames).")
     probs, clip_score, clip_faults = run_net(scorer, [features.values])
     exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
-    chosen = exercise or max(exercise_probs, key=exercise_probs.get)
+    chosen = exercise or recognise(exercise_probs)
+    if chosen == UNKNOWN:
+        return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
+                               ("the movement is none of the exercises this model knows",))
     reasons = []
     if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")

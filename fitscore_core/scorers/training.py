@@ -177,7 +177,8 @@ class Batch:
     x: torch.Tensor
     mask: torch.Tensor
     exercise: torch.Tensor      # (B,) class index
-    score: torch.Tensor         # (B,) 0-100
+    score: torch.Tensor         # (B,) 0-100, 0 where there is none (unknown movement)
+    score_mask: torch.Tensor    # (B,) whether the score counts
     faults: torch.Tensor        # (B, F) 0/1 targets
     fault_mask: torch.Tensor    # (B, F) which targets count
 
@@ -185,8 +186,9 @@ class Batch:
 def make_batch(items: list[tuple[np.ndarray, int, float, np.ndarray]], n: int) -> Batch:
     x, mask = batch_tensors([i[0] for i in items], n)
     severity = np.stack([i[3] for i in items])
+    score = np.array([i[2] for i in items], np.float32)
     return Batch(x, mask, torch.tensor([i[1] for i in items]),
-                 torch.tensor([i[2] for i in items], dtype=torch.float32),
+                 torch.from_numpy(np.nan_to_num(score)), torch.from_numpy(~np.isnan(score)),
                  torch.from_numpy((np.nan_to_num(severity) >= FAULT_PRESENT).astype(np.float32)),
                  torch.from_numpy(~np.isnan(severity)))
 
@@ -196,8 +198,10 @@ def loss_terms(out, batch: Batch, fault_pos_weight: float = 3.0) -> dict[str, to
         out.fault_logits, batch.faults, reduction="none",
         pos_weight=torch.tensor(fault_pos_weight))
     m = batch.fault_mask.float()
+    s = batch.score_mask.float()
+    score = F.smooth_l1_loss(out.score / 10, batch.score / 10, reduction="none")
     return {"exercise": F.cross_entropy(out.exercise_logits, batch.exercise),
-            "score": F.smooth_l1_loss(out.score / 10, batch.score / 10),
+            "score": (score * s).sum() / s.sum().clamp(min=1),
             "faults": (fault * m).sum() / m.sum().clamp(min=1)}
 
 
@@ -224,7 +228,7 @@ def epoch_items(examples, exercises, n, rng, augmenting, per_clip=1):
 def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
     net.eval()
     totals: dict[str, float] = {}
-    correct = abs_err = 0.0
+    correct = abs_err = scored = 0.0
     with torch.no_grad():
         for s in range(0, len(items), 256):
             batch = make_batch(items[s:s + 256], n)
@@ -232,12 +236,13 @@ def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
             for k, v in loss_terms(out, batch, cfg.fault_pos_weight).items():
                 totals[k] = totals.get(k, 0.0) + float(v) * len(batch.x)
             correct += float((out.exercise_logits.argmax(1) == batch.exercise).sum())
-            abs_err += float((out.score - batch.score).abs().sum())
+            abs_err += float(((out.score - batch.score).abs() * batch.score_mask).sum())
+            scored += float(batch.score_mask.sum())
     n_items = max(1, len(items))
     result = {k: v / n_items for k, v in totals.items()}
     result["loss"] = total_loss(result, cfg)
     result["accuracy"] = correct / n_items
-    result["score_mae"] = abs_err / n_items
+    result["score_mae"] = abs_err / max(1.0, scored)
     return result
 
 
@@ -312,3 +317,24 @@ def transfer_weights(init: Scorer, net: torch.nn.Module, exercises: list[str],
                     own[key][i] = value[old.index(name)]
     net.load_state_dict(own)
 
+
+
+def fit_temperature(scorer: Scorer, examples: list[Example]) -> float:
+    """The temperature T that makes softmax(logits / T) calibrated on held-out clips: the
+    one minimising their negative log-likelihood (whole clips, as scoring reads them).
+    A network trained to near-zero loss is overconfident; T > 1 softens it."""
+    if not examples:
+        return 1.0
+    index = {e: k for k, e in enumerate(scorer.exercises)}
+    n = scorer.settings.n_frames
+    logits, labels = [], []
+    with torch.no_grad():
+        for s in range(0, len(examples), 256):
+            part = examples[s:s + 256]
+            x, mask = batch_tensors([e.values[:, :n] for e in part], n)
+            logits.append(scorer.net(x, mask).exercise_logits)
+            labels += [index[e.exercise] for e in part]
+    logits, target = torch.cat(logits), torch.tensor(labels)
+    grid = torch.exp(torch.linspace(np.log(0.5), np.log(20.0), 200))
+    nll = torch.stack([F.cross_entropy(logits / t, target) for t in grid])
+    return float(grid[int(nll.argmin())])

@@ -47,7 +47,10 @@ import numpy as np
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.synth.body import BodyShape, random_body
-from fitscore_core.synth.exercises import EXERCISES, ClipSpec, ExerciseModel, generate_motion
+from fitscore_core.synth import conditions
+from fitscore_core.synth.exercises import (ALL_MOVES, EXERCISES, MAX_REPS, UNKNOWN, ClipSpec,
+                                           ExerciseModel, generate_motion)
+from fitscore_core.synth.moves.other import NON_EXERCISES
 from fitscore_core.synth.noise import apply_noise, sample_noise_params
 from fitscore_core.synth.rubric import score_motion
 from fitscore_core.synth.timing import pick
@@ -60,6 +63,16 @@ FAULT_INDEX = {c: j for j, c in enumerate(FAULT_COLUMNS)}
 REPS_WEIGHTS = np.array([0.04, 0.07, 0.12, 0.13, 0.14, 0.13, 0.11, 0.09, 0.09, 0.08])
 P_CORRECT = 0.3
 CHUNK = 64                   # clips per job handed to a worker
+OTHER_NAMES = tuple(NON_EXERCISES)
+
+
+@dataclass(frozen=True)
+class RealWorld:
+    """Conditions of real footage for a data set (conditions.py): unknown_share of the clips
+    are no exercise; any_yaw_share are filmed from any direction, the back included."""
+
+    unknown_share: float = 0.12
+    any_yaw_share: float = 0.25
 _FRAME_BYTES = 25 * 3 * 4    # one frame of float32 keypoints
 
 
@@ -144,37 +157,70 @@ def sample_faults(model: ExerciseModel, reps: int, rng: np.random.Generator
     return out
 
 
-def _clip(seed: int, i: int, exercises: Sequence[str], n_subjects: int
-          ) -> tuple[np.ndarray, dict]:
-    """Generate clip i of a data set: (keypoints (T, 25, 3) float32, labels)."""
+def _clip(seed: int, i: int, exercises: Sequence[str], n_subjects: int,
+          real_world: RealWorld | None = None) -> tuple[np.ndarray, dict]:
+    """Generate clip i of a data set: (keypoints (T, 25, 3) float32, labels).
+
+    With real_world, a share of the clips is movement that is no exercise (label
+    UNKNOWN: no score, no faults), and every clip gets the conditions real footage has
+    (conditions.py): any camera yaw now and then, tilt, idle time at both ends, framings that
+    cut the body, hidden far-side joints, up to 20 reps."""
     rng = np.random.default_rng([int(seed), int(i)])
     ex = exercises[int(rng.integers(len(exercises)))]
-    model = EXERCISES[ex]
+    move = ex
+    if real_world is not None and rng.random() < real_world.unknown_share:
+        move = OTHER_NAMES[int(rng.integers(len(OTHER_NAMES)))]
+        ex = UNKNOWN
+    model = ALL_MOVES[move]
     subject = int(rng.integers(n_subjects))
     reps = pick(rng, REPS_WEIGHTS) + 1
+    if real_world is not None and rng.random() < 0.1:
+        reps = int(rng.integers(11, MAX_REPS + 1))
     fps = sample_fps(rng)
-    faults = sample_faults(model, reps, rng)
+    faults = sample_faults(model, reps, rng) if model.faults else {}
     t = rng.random()
     lo, hi = model.tempo_ok
     rep_s = (max(0.3, rng.uniform(0.45, 0.95) * lo) if t < 0.12 else
              rng.uniform(1.05, 1.5) * hi if t < 0.15 else None)
-    spec = ClipSpec(ex, faults, reps, fps, seed=int(rng.integers(2 ** 31)), rep_seconds=rep_s,
+    if rep_s is not None:
+        rep_s = float(np.clip(rep_s, 0.3, 20.0))
+    spec = ClipSpec(move, faults, reps, fps, seed=int(rng.integers(2 ** 31)), rep_seconds=rep_s,
                     variability=float(rng.uniform(0.4, 1.6)), body=subject_body(seed, subject))
     motion = generate_motion(spec)
-    rubric = score_motion(motion)
-    cam = sample_camera(motion.joints3d, ex, fps, rng)
-    kps, depth = project_keypoints(cam, motion.joints3d)
-    kps = apply_noise(kps, depth, rng, sample_noise_params(rng), size=(cam.width, cam.height))
+    joints3d, lead, rep_ranges = motion.joints3d, 0, np.asarray(motion.rep_ranges)
+    if real_world is not None:
+        joints3d, lead = conditions.hold_ends(joints3d, fps, rng)
+        rep_ranges = rep_ranges + lead
+    yaw = None
+    if real_world is not None and rng.random() < real_world.any_yaw_share:
+        yaw = float(rng.uniform(-180.0, 180.0))
+    cam = sample_camera(joints3d, move, fps, rng, yaw_deg=yaw)
+    kps, depth = project_keypoints(cam, joints3d)
+    size = (cam.width, cam.height)
+    if real_world is None:
+        kps = apply_noise(kps, depth, rng, sample_noise_params(rng), size=size)
+    else:
+        params = sample_noise_params(rng)
+        hidden = conditions.occluded_confidence(kps, depth, rng, params.conf_base,
+                                                float(rng.uniform(0.02, 0.35)))
+        kps = apply_noise(kps, depth, rng, params, size=size, conf=hidden)
+        kps = conditions.roll(kps, size, float(rng.normal(0.0, 4.0)))
+        kps, size, _ = conditions.random_framing(kps, size, ex, model.lying, rng)
     sev = np.full(len(FAULT_COLUMNS), np.nan, np.float32)
     rep_sev = np.full((reps, len(FAULT_COLUMNS)), np.nan, np.float32)
-    for name, v in motion.faults.items():
-        c = FAULT_INDEX[f"{ex}.{name}"]
-        sev[c] = v
-        rep_sev[:, c] = [r[name] for r in motion.rep_faults]
-    return kps, dict(exercise=ex, score=rubric.score, subject=subject, sev=sev, yaw=cam.yaw_deg,
-                     pitch=cam.pitch_deg, fps=fps, size=(cam.width, cam.height),
-                     spec_seed=spec.seed, rep_scores=rubric.rep_scores,
-                     rep_ranges=motion.rep_ranges, rep_sev=rep_sev)
+    if ex == UNKNOWN:
+        score, rep_scores = float("nan"), np.full(reps, np.nan, np.float32)
+    else:
+        rubric = score_motion(motion)
+        score, rep_scores = rubric.score, rubric.rep_scores
+        for name, v in motion.faults.items():
+            c = FAULT_INDEX[f"{ex}.{name}"]
+            sev[c] = v
+            rep_sev[:, c] = [r[name] for r in motion.rep_faults]
+    return kps, dict(exercise=ex, score=score, subject=subject, sev=sev, yaw=cam.yaw_deg,
+                     pitch=cam.pitch_deg, fps=fps, size=size,
+                     spec_seed=spec.seed, rep_scores=rep_scores,
+                     rep_ranges=rep_ranges, rep_sev=rep_sev)
 
 
 def _pack(labels: list[dict], lengths: list[int]) -> dict[str, np.ndarray]:
@@ -289,8 +335,8 @@ def _chunk(args: tuple) -> tuple[dict, list[np.ndarray] | tuple[str, int]]:
     back through the pool are pickled, copied through a pipe and unpickled, ~0.5 ms of the
     parent's CPU per clip (~200 KB); a file in RAM is written once and read once straight
     into the data set's buffer."""
-    seed, idx, exercises, n_subjects, spool = args
-    kps, labels = zip(*(_clip(seed, i, exercises, n_subjects) for i in idx))
+    seed, idx, exercises, n_subjects, spool, real_world = args
+    kps, labels = zip(*(_clip(seed, i, exercises, n_subjects, real_world) for i in idx))
     packed = _pack(list(labels), [len(k) for k in kps])
     if spool is None:
         return packed, list(kps)
@@ -315,7 +361,7 @@ def _spool_dir() -> str:
 
 def generate_dataset(n: int, seed: int, progress: Callable[[int, int], None] | None = None, *,
                      exercises: Sequence[str] | None = None, n_subjects: int | None = None,
-                     workers: int = 1) -> SynthDataset:
+                     workers: int = 1, real_world: RealWorld | None = None) -> SynthDataset:
     """n synthetic clips, identical for identical (n, seed, exercises, n_subjects) whatever
     `workers` is. n_subjects defaults to one person per ~20 clips."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -339,7 +385,8 @@ def generate_dataset(n: int, seed: int, progress: Callable[[int, int], None] | N
     done, pool, spool = 0, None, None
     try:
         spool = _spool_dir() if parallel else None
-        jobs = [(int(seed), range(a, min(n, a + CHUNK)), exercises, int(n_subjects), spool)
+        jobs = [(int(seed), range(a, min(n, a + CHUNK)), exercises, int(n_subjects), spool,
+                 real_world)
                 for a in range(0, n, CHUNK)]
         with _single_blas_thread():
             if not parallel:

@@ -23,6 +23,7 @@ import numpy as np
 from fitscore_core.errors import FitScoreError
 from fitscore_core.synth.body import BodyShape, forward_kinematics, random_body
 from fitscore_core.synth.motion_model import ExerciseModel, FaultSpec, MoveContext
+from fitscore_core.synth.moves.other import NON_EXERCISES
 from fitscore_core.synth.moves import (bicep_curl, front_raise, jumping_jack, lunge, push_up,
                                        shoulder_press, shoulder_shrug, squat)
 from fitscore_core.synth.timing import make_timing, severity_trace
@@ -32,6 +33,9 @@ EXERCISES: dict[str, ExerciseModel] = {
                         shoulder_press.MODEL, front_raise.MODEL, shoulder_shrug.MODEL,
                         jumping_jack.MODEL)
 }
+# what the synthesizer can move: the exercises and the movements that are none of them
+ALL_MOVES: dict[str, ExerciseModel] = {**EXERCISES, **NON_EXERCISES}
+UNKNOWN = "unknown"  # the label every non-exercise movement gets
 # exercise -> fault -> joints the fault visibly moves
 FAULT_JOINTS: dict[str, dict[str, tuple[str, ...]]] = {
     e: {f.name: f.joints for f in m.faults} for e, m in EXERCISES.items()}
@@ -39,7 +43,7 @@ FAULT_JOINTS: dict[str, dict[str, tuple[str, ...]]] = {
 FAULT_AFFECTED: dict[str, dict[str, tuple[str, ...]]] = {
     e: {f.name: f.affected for f in m.faults} for e, m in EXERCISES.items()}
 
-MAX_REPS = 10
+MAX_REPS = 20
 MAX_FPS = 240.0
 
 
@@ -68,7 +72,7 @@ class ClipSpec:
 
     @property
     def model(self) -> ExerciseModel:
-        return EXERCISES[self.exercise]
+        return ALL_MOVES[self.exercise]
 
     def rep_severities(self) -> dict[str, np.ndarray]:
         """Every fault of the exercise -> (reps,) severities (zeros when absent)."""
@@ -86,9 +90,9 @@ def _fail(msg: str) -> None:
 
 def validate_spec(spec: ClipSpec) -> None:
     """Raise FitScoreError naming what is wrong and what is accepted."""
-    if spec.exercise not in EXERCISES:
+    if spec.exercise not in ALL_MOVES:
         _fail(f"unknown exercise {spec.exercise!r}; choose one of: {', '.join(EXERCISES)}")
-    model = EXERCISES[spec.exercise]
+    model = ALL_MOVES[spec.exercise]
     if isinstance(spec.reps, bool) or not isinstance(spec.reps, (int, np.integer)) \
             or not 1 <= spec.reps <= MAX_REPS:
         _fail(f"reps must be a whole number from 1 to {MAX_REPS}, got {spec.reps!r}")
@@ -157,7 +161,7 @@ class Motion:
 
     @property
     def model(self) -> ExerciseModel:
-        return EXERCISES[self.exercise]
+        return ALL_MOVES[self.exercise]
 
 
 def generate_motion(spec: ClipSpec) -> Motion:
@@ -185,7 +189,8 @@ def generate_motion(spec: ClipSpec) -> Motion:
     ctx = MoveContext(body, body.segments, timing, sev, np.random.default_rng(style_ss))
     joints = forward_kinematics(ctx.seg, model.build(ctx))
     names = list(per_rep)
-    means = np.mean(np.stack([per_rep[k] for k in names]), axis=1).tolist()   # one call, same sums
+    means = (np.mean(np.stack([per_rep[k] for k in names]), axis=1).tolist()  # one call, same sums
+             if names else [])
     columns = [per_rep[k].tolist() for k in names]
     return Motion(
         exercise=model.name, joints3d=joints, fps=float(spec.fps), rep_ranges=timing.rep_ranges,

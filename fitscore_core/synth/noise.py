@@ -224,19 +224,22 @@ _SWAP = {id(g): (g + [int(MIRROR[j]) for j in g], [int(MIRROR[j]) for j in g] + 
 
 
 def apply_noise(kps: np.ndarray, depth: np.ndarray, rng: np.random.Generator,
-                params: NoiseParams, size: tuple[int, int] | None = None) -> np.ndarray:
+                params: NoiseParams, size: tuple[int, int] | None = None,
+                conf: np.ndarray | None = None) -> np.ndarray:
     """Perfect projected keypoints (T, 25, 3) + depths (T, 25) -> detector-like keypoints.
 
     size: (width, height) of the frame; found joints are kept inside it, as a detector's are.
     The steps are confidences, jitter, drop_joints, swap_left_right and the frame clip, done
     on contiguous (T, 25) planes of x, y and confidence (the same draws and numbers as the
-    step functions on (T, 25, 3) arrays, several times faster).
+    step functions on (T, 25, 3) arrays, several times faster). conf: (T, 25) confidences to
+    use instead of the depth-only ones (conditions.occluded_confidence).
     """
     kps = np.asarray(kps)
     x = kps[..., 0].astype(np.float32)
     y = kps[..., 1].astype(np.float32)
-    conf = confidences(depth, rng, params.conf_base, params.far_conf_drop)
-    conf *= kps[..., 2].astype(np.float32, copy=False) > 0
+    if conf is None:
+        conf = confidences(depth, rng, params.conf_base, params.far_conf_drop)
+    conf = conf * (kps[..., 2].astype(np.float32, copy=False) > 0)
     # x and y of joints without confidence (not found, lost) are zeroed once, at the end
     x, y = _jitter_planes(x, y, conf, rng, params.jitter * body_height_px(kps), params.jitter_corr,
                           zero_missing=False)

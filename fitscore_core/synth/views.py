@@ -19,7 +19,7 @@ import numpy as np
 
 from fitscore_core.errors import FitScoreError
 from fitscore_core.synth.camera import Camera
-from fitscore_core.synth.exercises import EXERCISES
+from fitscore_core.synth.exercises import ALL_MOVES, EXERCISES
 from fitscore_core.synth.timing import pick
 
 FRAME_SIZES = ((640, 480), (1280, 720), (1920, 1080), (960, 540), (854, 480),
@@ -42,7 +42,7 @@ def sample_fps(rng: np.random.Generator) -> float:
 
 def sample_yaw(exercise: str, rng: np.random.Generator) -> float:
     """One of the exercise's good views, jittered by ~8°."""
-    views = EXERCISES[exercise].views
+    views = ALL_MOVES[exercise].views
     yaw = views[int(rng.integers(len(views)))] + rng.normal(0.0, 8.0)
     if rng.random() < 0.5 and abs(yaw) < 70:   # film from either side of the front
         yaw = -yaw
@@ -124,7 +124,7 @@ def fit_camera(joints3d: np.ndarray, yaw_deg: float, pitch_deg: float, fps: floa
 def sample_camera(joints3d: np.ndarray, exercise: str, fps: float, rng: np.random.Generator,
                   yaw_deg: float | None = None) -> Camera:
     """A random, plausible phone/tripod camera for a clip of `exercise`."""
-    lying = EXERCISES[exercise].lying
+    lying = ALL_MOVES[exercise].lying
     yaw = sample_yaw(exercise, rng) if yaw_deg is None else float(yaw_deg)
     pitch = rng.uniform(8.0, 28.0) if lying else rng.uniform(-3.0, 15.0)
     w, h = FRAME_SIZES[pick(rng, FRAME_WEIGHTS)]

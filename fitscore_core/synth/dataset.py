@@ -202,7 +202,7 @@ def _clip(seed: int, i: int, exercises: Sequence[str], n_subjects: int,
     else:
         params = sample_noise_params(rng)
         hidden = conditions.occluded_confidence(kps, depth, rng, params.conf_base,
-                                                float(rng.uniform(0.02, 0.35)))
+                                                float(rng.uniform(0.02, 0.3)))
         kps = apply_noise(kps, depth, rng, params, size=size, conf=hidden)
         kps = conditions.roll(kps, size, float(rng.normal(0.0, 4.0)))
         kps, size, _ = conditions.random_framing(kps, size, ex, model.lying, rng)

@@ -224,8 +224,9 @@ def cmd_train(args) -> None:
         data = {"kind": "synthetic", "description": f"synthetic data set file {args.data}",
                 "generator": f"seed={ds.seed}"}
     bar = ProgressBar("features", unit="clip")
-    examples = examples_from_synth(ds, progress=bar)
+    examples = examples_from_synth(ds, progress=bar, workers=2)
     bar.close()
+    data["clips_without_enough_body_seen"] = len(ds) - len(examples)
     exercises = list(EXERCISES) + ([UNKNOWN] if UNKNOWN in set(ds.exercise) else [])
     scorer, card = run_training(args.model, examples, exercises, list(FAULT_COLUMNS),
                                 data, args.out, cfg, progress=report_epoch)

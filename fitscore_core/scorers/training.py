@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.errors import FitScoreError
 from fitscore_core.features import mirror_rows, normalize, resample
 from fitscore_core.pose.cleaning import fill_gaps, smooth
 from fitscore_core.scorers.checkpoints import Scorer, build_net
@@ -73,20 +74,56 @@ def clip_features(seq, settings: FeatureSettings = FEATURES):
 
 
 def examples_from_synth(ds, settings: FeatureSettings = FEATURES,
-                        progress: Progress | None = None) -> list[Example]:
-    examples = []
-    for i in range(len(ds)):
+                        progress: Progress | None = None, workers: int = 1) -> list[Example]:
+    """Every clip of a synthetic data set as an Example, through the real feature path, in
+    `workers` processes. A clip the features refuse (too little of the body seen, as they
+    would refuse a real one) is left out."""
+    chunks = [range(a, min(len(ds), a + 256)) for a in range(0, len(ds), 256)]
+    examples: list[Example] = []
+    done = 0
+    if workers > 1 and len(chunks) > 1:
+        import multiprocessing
+        global _SYNTH_FOR_WORKERS
+        _SYNTH_FOR_WORKERS = (ds, settings)       # inherited by the forked workers, not pickled
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(_synth_chunk, chunks):
+                examples += part
+                done += 256
+                if progress is not None:
+                    progress(min(done, len(ds)), len(ds))
+        _SYNTH_FOR_WORKERS = None
+        return examples
+    for chunk in chunks:
+        examples += _examples_of(ds, settings, chunk)
+        if progress is not None:
+            progress(chunk.stop, len(ds))
+    return examples
+
+
+_SYNTH_FOR_WORKERS = None
+
+
+def _synth_chunk(indices: range) -> list[Example]:
+    ds, settings = _SYNTH_FOR_WORKERS
+    torch.set_num_threads(1)
+    return _examples_of(ds, settings, indices)
+
+
+def _examples_of(ds, settings: FeatureSettings, indices: range) -> list[Example]:
+    out = []
+    for i in indices:
         seq = ds.pose_sequence(i)
-        feats = clip_features(seq, settings)
+        try:
+            feats = clip_features(seq, settings)
+        except FitScoreError:
+            continue
         ratio = settings.fps / seq.fps
         reps = ds.reps_of(i)
         ranges = np.clip(np.round(ds.rep_ranges[reps] * ratio), 0, feats.n_frames).astype(int)
-        examples.append(Example(feats.values, str(ds.exercise[i]), float(ds.score[i]), ranges,
-                                ds.rep_scores[reps], ds.rep_fault_severity[reps],
-                                f"subject-{ds.subject[i]}", float(ds.yaw_deg[i]), seq.source))
-        if progress is not None:
-            progress(i + 1, len(ds))
-    return examples
+        out.append(Example(feats.values, str(ds.exercise[i]), float(ds.score[i]), ranges,
+                           ds.rep_scores[reps], ds.rep_fault_severity[reps],
+                           f"subject-{ds.subject[i]}", float(ds.yaw_deg[i]), seq.source))
+    return out
 
 
 def split_by_group(examples: list[Example], seed: int, fractions=(0.8, 0.1, 0.1)

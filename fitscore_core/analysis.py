@@ -45,10 +45,9 @@ from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
 from fitscore_core.scorers.fault_views import RECOMMENDED, unjudgeable, well_filmed
-from fitscore_core.scorers.scoring import ModelPrediction, predict
+from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, predict
 
 MODEL_NAMES = ("cnn1d", "lstm")
-UNKNOWN = "unknown"
 NO_VIEW = CameraView("unknown", None, float("nan"), 0.0, "not estimated")
 FILMED_FROM = {"front": "from the front", "side": "from the side",
                "diagonal": "from a diagonal, between the front and the side"}
@@ -178,7 +177,7 @@ def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -
                      + ("none of the exercises it knows" if p.exercise == UNKNOWN
                         else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})"
                      for n, p in others.items())
-    what = (f"none of the exercises FitScore knows" if chosen == UNKNOWN
+    what = ("none of the exercises FitScore knows" if chosen == UNKNOWN
             else f"a {words(chosen)}")
     if by_user:
         return (f"You chose {words(chosen)}; on its own {said}. Every score, fault and the "
@@ -196,6 +195,13 @@ def _known_exercises(scorers: dict[str, Scorer]) -> list[str]:
                               if e != UNKNOWN))
 
 
+def own_answers(model_features: ClipFeatures, scorers: dict[str, Scorer], source_fps: float
+                ) -> dict[str, ModelPrediction]:
+    """Each model's own answer, before one exercise is chosen for the analysis."""
+    return {name: predict(s, model_features, source_fps=source_fps)
+            for name, s in scorers.items()}
+
+
 def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                      exercise: str | None = None) -> Analysis:
     """A cleaned PoseSequence -> the Analysis: the camera view, each model's own answer,
@@ -211,8 +217,7 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
             if exercise not in s.exercises:
                 raise FitScoreError(f"The {s.name} model does not know the exercise "
                                     f"{exercise!r}; it knows: {', '.join(s.exercises)}.")
-    own = {name: predict(s, model_features, source_fps=seq.fps)
-           for name, s in scorers.items()}
+    own = own_answers(model_features, scorers, seq.fps)
     chosen = choose_exercise(own, exercise)
     notes = list(seq.notes)
     if chosen != UNKNOWN:

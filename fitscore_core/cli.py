@@ -246,8 +246,9 @@ def cmd_train(args) -> None:
 
     from fitscore_core.scorers.train_job import DEFAULT_NETS, run_training
     from fitscore_core.scorers.training import TrainConfig, examples_from_synth
-    from fitscore_core.synth.dataset import FAULT_COLUMNS, generate_dataset, load_dataset
-    from fitscore_core.synth.exercises import EXERCISES
+    from fitscore_core.synth.dataset import (FAULT_COLUMNS, RealWorld, generate_dataset,
+                                             load_dataset)
+    from fitscore_core.synth.exercises import EXERCISES, UNKNOWN
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
                       windows_per_clip=args.windows_per_clip)
@@ -260,20 +261,26 @@ def cmd_train(args) -> None:
         raise FitScoreError("--out is required: where to write the checkpoint.")
     if args.data == "synth":
         bar = ProgressBar("generate", unit="clip")
-        ds = generate_dataset(args.n, seed=args.seed, progress=bar, workers=2)
+        real = args.conditions == "real"
+        ds = generate_dataset(args.n, seed=args.seed, progress=bar, workers=2,
+                              real_world=RealWorld() if real else None)
         bar.close()
         data = {"kind": "synthetic", "description": "FitScore's kinematic exercise synthesizer "
                 "(fitscore_core/synth): projected 2D BODY_25 keypoints with pose-estimator "
-                "noise; no real people", "generator": f"generate_dataset(n={args.n}, "
-                f"seed={args.seed})"}
+                "noise; no real people" + ("; real-footage conditions (framings, hidden "
+                "joints, any yaw, idle time) and movements that are no exercise "
+                "(label unknown)" if real else ""), "generator": f"generate_dataset("
+                f"n={args.n}, seed={args.seed}{', real_world=RealWorld()' if real else ''})"}
     else:
         ds = load_dataset(args.data)
         data = {"kind": "synthetic", "description": f"synthetic data set file {args.data}",
                 "generator": f"seed={ds.seed}"}
     bar = ProgressBar("features", unit="clip")
-    examples = examples_from_synth(ds, progress=bar)
+    examples = examples_from_synth(ds, progress=bar, workers=2)
     bar.close()
-    scorer, card = run_training(args.model, examples, list(EXERCISES), list(FAULT_COLUMNS),
+    data["clips_without_enough_body_seen"] = len(ds) - len(examples)
+    exercises = list(EXERCISES) + ([UNKNOWN] if UNKNOWN in set(ds.exercise) else [])
+    scorer, card = run_training(args.model, examples, exercises, list(FAULT_COLUMNS),
                                 data, args.out, cfg, progress=report_epoch)
     from fitscore_core.scorers.evaluation import format_report
     print(format_report(card["test_metrics"]))
@@ -435,7 +442,9 @@ def cmd_evaluate(args) -> None:
     from fitscore_core.synth.dataset import generate_dataset, load_dataset
     scorer = load_scorer(args.model)
     if args.data == "synth":
-        ds = generate_dataset(args.n, seed=args.seed, workers=2)
+        from fitscore_core.synth.dataset import RealWorld
+        ds = generate_dataset(args.n, seed=args.seed, workers=2,
+                              real_world=RealWorld() if args.conditions == "real" else None)
     else:
         ds = load_dataset(args.data)
     bar = ProgressBar("evaluate", unit="clip")
@@ -523,6 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "[,rep_frames][,fps])")
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--seed", type=int, default=12345, help="unseen by training (default)")
+    p.add_argument("--conditions", choices=("real", "studio"), default="real",
+                   help="conditions of the fresh synthetic clips (as for train)")
     p.add_argument("--json", help="write the full report here")
     p.add_argument("--models", default=None, help="LABELS.csv: folder with cnn1d.pt and "
                    "lstm.pt (default: the shipped models)")
@@ -539,6 +550,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=12000, help="clips to generate for --data synth")
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--windows-per-clip", type=int, default=1)
+    p.add_argument("--conditions", choices=("real", "studio"), default="real",
+                   help="synthetic clips as real footage is (framings, hidden joints, any "
+                   "view, idle time, movements that are no exercise) or studio-clean")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", help="checkpoint path; a shipped model is only replaced when named "

@@ -28,14 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from fitscore_core.analysis import analyze_sequence
+from fitscore_core.analysis import analyze_sequence, confidence, own_answers
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress, input_kind, load_sequence
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.evaluation import roc_auc
-from fitscore_core.scorers.scoring import ModelPrediction
+from fitscore_core.features import normalize, resample
+from fitscore_core.scorers.labels import clip_rows, name_of, number_of
+from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction
 
-UNKNOWN = "unknown"
 REQUIRED = ("path", "exercise")
 OPTIONAL = ("score", "label", "reps", "rep_frames", "fps")
 GOOD_LABELS, BAD_LABELS = ("correct", "good"), ("wrong", "bad")
@@ -81,49 +82,21 @@ class ClipResult:
     reps: int | None = None
     answers: dict[str, ModelAnswer] = field(default_factory=dict)
     error: str = ""                        # why the clip failed; answers are then empty
+    refused: str = ""                      # too little to judge: the models' own answers are
+                                           # kept (recognition), without a score
 
 
 # ---------------------------------------------------------------------------- labels
-
-def _name(text: str) -> str:
-    """'Push Up' -> 'push_up', as scorers/labels.py reads names."""
-    return "_".join(text.strip().lower().split())
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _read_table(csv_path: Path) -> tuple[list[str], list[list[str]]]:
-    if not csv_path.is_file():
-        raise FitScoreError(f"{csv_path} does not exist.")
-    with csv_path.open(newline="", encoding="utf-8-sig") as f:
-        table = list(csv.reader(f))
-    if not table or not any(c.strip() for c in table[0]):
-        raise FitScoreError(f"{csv_path.name} is empty; it needs a header row with the columns "
-                            f"{', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}).")
-    header = [c.strip().lower() for c in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise FitScoreError(f"{csv_path.name} row 1 (header): missing column(s) "
-                            f"{', '.join(missing)}; the columns are: "
-                            f"{', '.join(c for c in header if c) or 'none'}.")
-    return header, table[1:]
-
 
 def _quality(cell: dict[str, str], where: str) -> tuple[float | None, bool | None]:
     """(score, good): good from the label, else from score >= 50; a label and a score that
     disagree are an error, not a silent choice."""
     score = None
     if cell.get("score"):
-        score = _number(cell["score"])
+        score = number_of(cell["score"])
         if score is None or not 0 <= score <= 100:
             raise FitScoreError(f"{where}: score {cell['score']!r} is not a number in 0-100.")
-    label = _name(cell.get("label", ""))
+    label = name_of(cell.get("label", ""))
     if label and label not in GOOD_LABELS + BAD_LABELS:
         raise FitScoreError(f"{where}: label {cell['label']!r} is none of "
                             f"{', '.join(GOOD_LABELS + BAD_LABELS)}.")
@@ -138,7 +111,7 @@ def _quality(cell: dict[str, str], where: str) -> tuple[float | None, bool | Non
 def _reps(cell: dict[str, str], where: str) -> tuple[int | None, tuple[int, ...]]:
     reps = None
     if cell.get("reps"):
-        value = _number(cell["reps"])
+        value = number_of(cell["reps"])
         if value is None or value < 0 or value != int(value):
             raise FitScoreError(f"{where}: reps {cell['reps']!r} is not a whole number >= 0 "
                                 "(leave it empty when unknown).")
@@ -146,7 +119,7 @@ def _reps(cell: dict[str, str], where: str) -> tuple[int | None, tuple[int, ...]
     frames = []
     for part in cell.get("rep_frames", "").split(";"):
         if part.strip():
-            value = _number(part)
+            value = number_of(part)
             if value is None or value < 0 or value != int(value):
                 raise FitScoreError(f"{where}: rep_frames {cell['rep_frames']!r} must be "
                                     "frame numbers separated by ';'.")
@@ -159,7 +132,7 @@ def _reps(cell: dict[str, str], where: str) -> tuple[int | None, tuple[int, ...]
 def _fps(cell: dict[str, str], where: str) -> float | None:
     if not cell.get("fps"):
         return None
-    value = _number(cell["fps"])
+    value = number_of(cell["fps"])
     if value is None or value <= 0:
         raise FitScoreError(f"{where}: fps {cell['fps']!r} is not a positive number.")
     return value
@@ -168,31 +141,14 @@ def _fps(cell: dict[str, str], where: str) -> float | None:
 def read_eval_labels(csv_path: str | Path) -> list[EvalLabel]:
     """Read and check an evaluation CSV; the first bad row raises FitScoreError naming it."""
     csv_path = Path(csv_path)
-    name = csv_path.name
-    header, body = _read_table(csv_path)
-    col = {c: header.index(c) for c in REQUIRED + OPTIONAL if c in header}
     rows = []
-    for number, cells in enumerate(body, start=2):
-        if not any(c.strip() for c in cells):
-            continue                                  # blank spreadsheet line
-        cell = {c: cells[i].strip() if i < len(cells) else "" for c, i in col.items()}
-        label = cell["path"]
-        where = f"{name} row {number} (path {label or 'empty'})"
-        if not label:
-            raise FitScoreError(f"{where}: the path is empty.")
-        path = (csv_path.parent / label).resolve()
-        if not path.exists():
-            raise FitScoreError(f"{where}: {path} does not exist (paths are relative to the "
-                                f"folder of {name}).")
-        exercise = _name(cell["exercise"])
-        if not exercise:
-            raise FitScoreError(f"{where}: the exercise is empty.")
+    for number, cell, where, label, path, exercise in clip_rows(csv_path, REQUIRED, OPTIONAL):
         score, good = _quality(cell, where)
         reps, rep_frames = _reps(cell, where)
         rows.append(EvalLabel(path, label, exercise, score, good, reps, rep_frames,
-                              _fps(cell, where), number, name))
+                              _fps(cell, where), number, csv_path.name))
     if not rows:
-        raise FitScoreError(f"{name} has a header but no clips.")
+        raise FitScoreError(f"{csv_path.name} has a header but no clips.")
     return rows
 
 
@@ -204,11 +160,13 @@ def expected_answer(exercise: str, scorer: Scorer) -> str:
     return exercise if exercise in scorer.exercises else UNKNOWN
 
 
-def _answer(prediction: ModelPrediction, expected: str) -> ModelAnswer:
-    probs = prediction.exercise_probs
-    confidence = probs.get(prediction.exercise, max(probs.values(), default=0.0))
-    return ModelAnswer(prediction.exercise, float(confidence), float(prediction.score),
-                       len(prediction.reps), expected)
+def _answer(own: ModelPrediction, scored: ModelPrediction | None, expected: str
+            ) -> ModelAnswer:
+    """The model's own exercise and confidence; the score and reps of the analysis' one
+    exercise (`scored`; None when the clip was refused)."""
+    return ModelAnswer(own.exercise, confidence(own),
+                       float(scored.score) if scored is not None else float("nan"),
+                       len(scored.reps) if scored is not None else len(own.reps), expected)
 
 
 def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> ClipResult:
@@ -217,11 +175,22 @@ def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> Cli
     base = ClipResult(row.label, row.exercise, expected, row.good, row.reps)
     try:
         fps = row.fps if input_kind(row.path) != "video" else None   # a video knows its fps
-        analysis = analyze_sequence(load_sequence(row.path, cache=cache, fps=fps), scorers)
+        seq = load_sequence(row.path, cache=cache, fps=fps)
     except FitScoreError as error:
         return replace(base, error=str(error) or type(error).__name__)
-    answers = {name: _answer(p, expected[name]) for name, p in analysis.predictions.items()}
-    return replace(base, answers=answers)
+    try:
+        analysis = analyze_sequence(seq, scorers)
+    except FitScoreError as refusal:        # too little to judge: what did the models see?
+        try:
+            features = resample(normalize(seq), next(iter(scorers.values())).settings.fps)
+            own = own_answers(features, scorers, seq.fps)
+        except FitScoreError as error:
+            return replace(base, error=str(error) or type(error).__name__)
+        return replace(base, refused=str(refusal),
+                       answers={n: _answer(p, None, expected[n]) for n, p in own.items()})
+    own = analysis.own_predictions or analysis.predictions
+    return replace(base, answers={name: _answer(own[name], p, expected[name])
+                                  for name, p in analysis.predictions.items()})
 
 
 def evaluate_clips(rows: list[EvalLabel], scorers: dict[str, Scorer], cache=None,
@@ -310,6 +279,7 @@ def clip_metrics(results: list[ClipResult], model_names: list[str]) -> dict:
     per exercise, ECE of the exercise confidence, wrong answers above 90 %, rep counting.
     Failed clips are counted, never scored."""
     return {"clips": len(results), "failed": sum(1 for r in results if r.error),
+            "refused": sum(1 for r in results if r.refused),
             "models": {m: model_metrics(results, m) for m in model_names}}
 
 
@@ -325,7 +295,8 @@ def _num(v: float | None, spec: str = ".3f") -> str:
 
 def format_clip_report(metrics: dict) -> str:
     """A compact text table: one line per model, then good-vs-bad AUCs and confusions."""
-    lines = [f"{metrics['clips']} clips, {metrics['failed']} failed"]
+    lines = [f"{metrics['clips']} clips, {metrics['failed']} failed, {metrics['refused']} "
+             "refused as too little to judge (recognised, not scored)"]
     head = ("model", "clips", "accuracy", "ECE", "wrong>90%", "reps n", "exact", "±1",
             "rel.err")
     table = [head]
@@ -378,7 +349,7 @@ def result_dicts(results: list[ClipResult]) -> list[dict]:
                     f"{m}_confidence": round(a.confidence, 4) if a else None,
                     f"{m}_score": round(a.score, 2) if a and math.isfinite(a.score) else None,
                     f"{m}_reps": a.reps if a else None}
-        out.append(row | {"error": r.error})
+        out.append(row | {"error": r.error, "refused": r.refused})
     return out
 
 

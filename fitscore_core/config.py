@@ -31,7 +31,13 @@ class FeatureSettings:
     fps: float = 15.0         # clips are resampled to this rate
     n_frames: int = 150       # N: 10 s at 15 fps; longer clips are windowed, never cut
     window_stride: int = 75   # hop between windows of a long clip (half a window)
-    normalization: str = "clip-centre-midhip/median-torso"
+    # A joint counts as seen when its detector confidence (OpenPose score, MediaPipe
+    # visibility) is at least this and it lies inside the frame; otherwise it is 0 in the
+    # tensor, like padding, in training and in inference alike. MediaPipe gives a joint it
+    # only guesses (the far arm seen from the side) 0.02-0.15; OpenPose scores real but weak
+    # joints 0.3-0.6. 0.3 is also Sports2D's default keypoint likelihood threshold.
+    min_confidence: float = 0.3
+    normalization: str = "centre-midhip-or-neck/median-torso-or-limbs/seen-in-frame"
 
 
 LIMITS = Limits()

@@ -7,10 +7,15 @@
 
 Normalization (per clip, so a whole clip filmed further left, or at half the size, gives the
 same numbers, while the person's own movement — a jump, a squat's descent — is kept):
-  centre = median MidHip position over the frames where it was found,
-  scale  = median torso length (Neck to MidHip) over the frames where both were found,
+  seen   = confidence >= FEATURES.min_confidence and inside the frame (when its size is known);
+  scale  = median torso length (Neck to MidHip) over the frames where both were seen, else
+           (hips out of frame) the upper arms' length / UPPER_ARM_PER_TORSO, else the
+           shoulder-to-nose distance / HEAD_PER_TORSO;
+  centre = median MidHip position where it was seen, else one torso length below the
+           median Neck (where the hips would be), so an upper-body clip keeps the same
+           coordinates a whole-body clip would have;
   value  = (pixel - centre) / scale, with y flipped so that up is positive.
-A joint that was not found (confidence 0) becomes 0, like the padding.
+A joint that was not seen becomes 0, like the padding: a guessed position is never read.
 
 Row order of the 30 rows (the heatmap's y-axis): joint j of MODEL_15 gives rows 2j (x) and
 2j + 1 (y): Nose x, Nose y, Neck x, Neck y, RShoulder x, ... LAnkle x, LAnkle y.
@@ -24,8 +29,14 @@ from fitscore_core.config import FEATURES, FeatureSettings
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import MODEL_15, MODEL_JOINTS
+from fitscore_core.pose.view import seen_mask
 
 NECK, MIDHIP = 1, 8
+R_SHOULDER, R_ELBOW, L_SHOULDER, L_ELBOW, NOSE = 2, 3, 5, 6, 0
+UPPER_ARM_PER_TORSO = 0.60   # shoulder-elbow / neck-midhip (synth bodies: median 0.63; a real
+                             # side-view curl: 0.58)
+HEAD_PER_TORSO = 0.40        # neck-nose / neck-midhip (synth bodies: median 0.39)
+MIN_SEEN_FRAMES = 0.1        # a reference point must be seen in this share of frames
 ROW_LABELS = tuple(f"{joint} {axis}" for joint in MODEL_15.joints for axis in ("x", "y"))
 # Feature row r of a joint <-> the same axis of its left/right partner.
 _MIRROR_ROWS = np.array([2 * MODEL_15.mirror[r // 2] + r % 2 for r in range(30)])
@@ -78,22 +89,52 @@ class ModelInput:
         return self.mask.sum(axis=1)
 
 
-def _median_point(points: np.ndarray, found: np.ndarray, what: str) -> np.ndarray:
-    if not found.any():
-        raise FitScoreError(f"The {what} was never found, so the clip cannot be normalized.")
-    return np.median(points[found], axis=0)
+def _median_length(kps: np.ndarray, seen: np.ndarray, a: int, b: int) -> float | None:
+    """Median pixel distance a-b over frames where both are seen (enough of them), else None."""
+    both = seen[:, a] & seen[:, b]
+    if both.sum() < max(1, MIN_SEEN_FRAMES * len(kps)):
+        return None
+    length = np.linalg.norm(kps[both, a, :2] - kps[both, b, :2], axis=1)
+    length = length[length > 0]
+    return float(np.median(length)) if length.size else None
 
 
-def normalize(seq: PoseSequence) -> ClipFeatures:
-    """Centre on the clip's median MidHip, divide by its median torso length, keep 15 joints."""
+def clip_scale(kps: np.ndarray, seen: np.ndarray) -> float:
+    """Pixels per torso length: the torso when seen, else the upper arms, else the head."""
+    torso = _median_length(kps, seen, NECK, MIDHIP)
+    if torso is not None:
+        return torso
+    arms = [v for v in (_median_length(kps, seen, R_SHOULDER, R_ELBOW),
+                        _median_length(kps, seen, L_SHOULDER, L_ELBOW)) if v is not None]
+    if arms:
+        return max(arms) / UPPER_ARM_PER_TORSO
+    head = _median_length(kps, seen, NECK, NOSE)
+    if head is not None:
+        return head / HEAD_PER_TORSO
+    raise FitScoreError("Too little of the body is visible to measure the person's size: the "
+                        "neck with the hips, an arm or the head must be seen. Film the whole "
+                        "body, or at least from the knees up, facing or side-on.")
+
+
+def clip_centre(kps: np.ndarray, seen: np.ndarray, scale: float) -> np.ndarray:
+    """The median MidHip, or one torso below the median Neck when the hips are not seen."""
+    if seen[:, MIDHIP].sum() >= max(1, MIN_SEEN_FRAMES * len(kps)):
+        return np.median(kps[seen[:, MIDHIP], MIDHIP, :2], axis=0)
+    if seen[:, NECK].any():
+        return np.median(kps[seen[:, NECK], NECK, :2], axis=0) + np.array([0.0, scale])
+    raise FitScoreError("Neither the hips nor the neck are visible, so the clip cannot be "
+                        "placed. Film the person's whole upper body at least.")
+
+
+def normalize(seq: PoseSequence, settings: FeatureSettings = FEATURES) -> ClipFeatures:
+    """Centre on the clip's hips (or where they would be), divide by its torso length, keep
+    the 15 model joints that were seen."""
     kps = seq.keypoints
-    found = kps[:, :, 2] > 0
-    centre = _median_point(kps[:, MIDHIP, :2], found[:, MIDHIP], "hip centre (MidHip)")
-    torso_found = found[:, NECK] & found[:, MIDHIP]
-    torso = np.linalg.norm(kps[:, NECK, :2] - kps[:, MIDHIP, :2], axis=1)
-    scale = float(_median_point(torso, torso_found & (torso > 0), "torso (neck and hips)"))
+    seen = seen_mask(seq, settings.min_confidence, edge_margin=0.0)   # strictly in frame
+    scale = clip_scale(kps, seen)
+    centre = clip_centre(kps, seen, scale)
     xy = (kps[:, MODEL_JOINTS, :2] - centre) / scale * np.array([1.0, -1.0])
-    model_found = found[:, MODEL_JOINTS]
+    model_found = seen[:, MODEL_JOINTS]
     xy[~model_found] = 0.0
     values = xy.reshape(len(kps), 30).T.astype(np.float32)
     return ClipFeatures(values, model_found.T, seq.fps, (float(centre[0]), float(centre[1])),
@@ -151,4 +192,4 @@ def to_model_input(features: ClipFeatures, settings: FeatureSettings = FEATURES)
 
 def build_features(seq: PoseSequence, settings: FeatureSettings = FEATURES) -> ModelInput:
     """A cleaned PoseSequence -> the padded model input (normalize, resample, pad/window)."""
-    return to_model_input(normalize(seq), settings)
+    return to_model_input(normalize(seq, settings), settings)

@@ -1,6 +1,8 @@
 """Models: the 1D-CNN and the LSTM side by side: their answers, what drove each score
 (joint × time attribution, joint importance), what-if re-scoring, and each model card."""
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -81,10 +83,11 @@ for column, name in zip(st.columns(len(names)), names):
     with column:
         st.markdown(f"#### {plots.model_label(name)}")
         a, b, c = st.columns(3)
-        a.metric(f"{plots.model_label(name)} score", f"{p.score:.1f} / 100",
+        a.metric(f"{plots.model_label(name)} score",
+                 f"{p.score:.1f} / 100" if math.isfinite(p.score) else "—",
                  help="The mean of the rep scores, in score points (0–100).")
         b.metric("Exercise", p.exercise.replace("_", " "),
-                 f"{p.exercise_probs[p.exercise]:.0%} confidence", delta_color="off",
+                 f"{p.exercise_probs.get(p.exercise, 0.0):.0%} confidence", delta_color="off",
                  help="The exercise this model recognises, with its probability.")
         c.metric("Reps", len(p.reps), help="Complete repetitions found and scored one by one.")
         flagged = [f"{f.replace('_', ' ')} ({v:.0%})" for f, v in
@@ -143,7 +146,9 @@ frames = None if frames == (0, n_frames) else frames
 choice = state.current_choice()
 clip_key = f"{choice.digest}|{choice.exercise}" if choice else result.sequence.source
 changed = None
-if frames is not None and frames[1] <= frames[0]:
+if not result.known:
+    st.info("This clip is none of the exercises FitScore knows, so there is no score to change.")
+elif frames is not None and frames[1] <= frames[0]:
     st.warning("Choose a stretch of the clip at least one frame long under “During”.")
 else:
     try:

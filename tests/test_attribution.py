@@ -157,7 +157,7 @@ def test_reference_baseline_stretches_each_reference_rep_onto_each_rep():
     t = np.arange(90)
     ref_values = np.zeros((30, 90), np.float32)
     wave = (1 - np.cos(2 * np.pi * t / 30)) * np.where(t < 30, 0.5, 1.0)   # reps of 0.5 and 1
-    ref_values[16:18] = np.where(t < 60, wave, 0.0)                       # MidHip x and y
+    ref_values[16:18] = -np.where(t < 60, wave, 0.0)      # MidHip x and y: a squat goes down
     ref = ClipFeatures(ref_values, np.ones((15, 90), bool), 15.0, (0, 0), 1.0)
     ref_reps = segment_reps(ref_values, 15.0, "squat")
     assert len(ref_reps) == 2
@@ -169,7 +169,7 @@ def test_reference_baseline_stretches_each_reference_rep_onto_each_rep():
     for (start, end), rep in zip(segments, [ref_reps[0], ref_reps[1], ref_reps[0]]):
         want = np.interp(np.linspace(rep.start, rep.end - 1, end - start), t, ref_values[16])
         assert np.allclose(base[16, start:end], want, atol=1e-5)
-    assert base[16, 30:70].max() > 1.5 > base[16, 10:20].max()   # rep 2 is the larger one
+    assert -base[16, 30:70].min() > 1.5 > -base[16, 10:20].min()  # rep 2 is the larger one
     assert not base[:, :10].any() and not base[:, 20:30].any()    # never scored: left at 0
     assert not base[2 * J["Nose"]:2 * J["Nose"] + 2, 50:].any()   # client joint not found
 

@@ -5,6 +5,7 @@ from fitscore_core.config import FeatureSettings
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import (
     ROW_LABELS,
+    UPPER_ARM_PER_TORSO,
     build_features,
     normalize,
     pad_or_window,
@@ -67,12 +68,37 @@ def test_missing_joint_becomes_zero_and_not_found():
     assert (f.values[8:10, 10:20] == 0).all()
 
 
-def test_no_torso_is_a_clear_error():
+def test_nothing_to_measure_the_size_by_is_a_clear_error():
     seq = squat_clip()
     kps = seq.keypoints.copy()
-    kps[:, 1, 2] = 0
-    with pytest.raises(FitScoreError, match="torso"):
+    kps[:, [0, 1, 2, 3, 5, 6], 2] = 0          # no neck, no head, no upper arms
+    with pytest.raises(FitScoreError, match="Too little of the body"):
         normalize(seq.with_keypoints(kps))
+
+
+def test_low_confidence_and_out_of_frame_joints_are_not_seen():
+    seq = squat_clip()
+    kps = seq.keypoints.copy()
+    kps[:, 6, 2] = 0.04                        # a guessed far elbow (MediaPipe visibility)
+    kps[:, 11, 1] = 500                        # an ankle below the 480 px frame
+    f = normalize(seq.with_keypoints(kps))
+    assert not f.found[6].any() and not f.found[11].any() and f.found[3].all()
+    assert (f.values[12:14] == 0).all() and (f.values[22:24] == 0).all()
+
+
+def test_upper_body_clip_is_measured_by_the_arms_and_centred_below_the_neck():
+    """Cut at the hips: the size comes from the upper arms, the centre is one torso length
+    below the neck, where the hips would be."""
+    seq = squat_clip()
+    kps = seq.keypoints.copy()
+    kps[:, 8:15, 2] = 0                        # hips, knees, ankles out of frame
+    upper = normalize(seq.with_keypoints(kps))
+    assert not upper.found[8:].any() and upper.found[:8].all()
+    arm = max(np.median(np.linalg.norm(kps[:, 2, :2] - kps[:, 3, :2], axis=1)),
+              np.median(np.linalg.norm(kps[:, 5, :2] - kps[:, 6, :2], axis=1)))
+    assert upper.scale == pytest.approx(arm / UPPER_ARM_PER_TORSO, rel=1e-4)
+    neck = np.median(kps[:, 1, :2], axis=0)
+    np.testing.assert_allclose(upper.centre, neck + [0.0, upper.scale], atol=1e-3)
 
 
 def test_resample_halves_frames_and_keeps_timing():

@@ -101,8 +101,8 @@ def shipped_analysis(name: str):
 
 @pytest.mark.parametrize("clip", CLIPS, ids=lambda c: c["name"])
 def test_shipped_models_recognise_every_sample(clip):
-    predictions = shipped_analysis(clip["name"]).predictions
-    assert {p.exercise for p in predictions.values()} == {clip["exercise"]}
+    """Each model's own answer (before the analysis settles on one exercise for both)."""
+    assert set(shipped_analysis(clip["name"]).own_exercise.values()) == {clip["exercise"]}
 
 
 def test_shipped_models_score_each_good_sample_above_its_faulty_ones():

@@ -139,7 +139,8 @@ def format_real_table(report: dict) -> str:
     for key, entry in report["sets"].items():
         overall = entry["metrics"]
         clips = f"{overall['clips']}" + (f" ({overall['failed']} failed)"
-                                         if overall["failed"] else "")
+                                         if overall["failed"] else "") + (
+            f" ({overall['refused']} too little to judge)" if overall["refused"] else "")
         for model in report["models"]:
             m = overall["models"][model]
             rep_source = entry["subsets"].get("reps", overall)["models"][model]

@@ -38,12 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fitscore_core.config import FEATURES
 from fitscore_core.pose.sequence import PoseSequence
 
-# A joint counts as seen from this confidence on. It must match the features' visibility
-# threshold (what features.py and the coverage check treat as "seen"), so that the view,
-# the coverage check and the models all look at the same joints.
-SEEN = 0.5
+# A joint counts as seen from the features' visibility threshold on, so that the view, the
+# coverage check and the models all look at the same joints.
+SEEN = FEATURES.min_confidence
 # A joint up to this share of the frame's width/height beyond its edge still counts as inside:
 # pose estimators place a hand or foot that touches the edge a few pixels past it.
 EDGE_MARGIN = 0.05
@@ -97,14 +97,15 @@ def view_of_yaw(yaw_deg: float) -> str:
     return "front" if a < FRONT_MAX_DEG else "side" if a > SIDE_MIN_DEG else "diagonal"
 
 
-def seen_mask(seq: PoseSequence) -> np.ndarray:
-    """(T, 25) bool: confidence >= SEEN and, when the frame size is known, inside it (within
-    EDGE_MARGIN)."""
+def seen_mask(seq: PoseSequence, min_confidence: float = SEEN,
+              edge_margin: float = EDGE_MARGIN) -> np.ndarray:
+    """(T, 25) bool: confidence >= min_confidence and, when the frame size is known, inside
+    it (within edge_margin of its width / height)."""
     kps = seq.keypoints
-    seen = kps[..., 2] >= SEEN
+    seen = kps[..., 2] >= min_confidence
     if seq.size is not None:
         w, h = seq.size
-        mx, my = EDGE_MARGIN * w, EDGE_MARGIN * h
+        mx, my = edge_margin * w, edge_margin * h
         seen &= ((kps[..., 0] >= -mx) & (kps[..., 0] < w + mx)
                  & (kps[..., 1] >= -my) & (kps[..., 1] < h + my))
     return seen

@@ -37,6 +37,7 @@ class Scorer:
     settings: FeatureSettings
     config: dict
     card: dict
+    temperature: float = 1.0       # exercise logits are divided by it (calibration)
 
 
 def card_path(checkpoint: str | Path) -> Path:
@@ -62,7 +63,7 @@ def save_scorer(scorer: Scorer, path: str | Path) -> None:
     payload = {"format": FORMAT, "version": VERSION, "architecture": scorer.name,
                "config": scorer.config, "exercises": list(scorer.exercises),
                "faults": list(scorer.faults), "features": asdict(scorer.settings),
-               "state_dict": scorer.net.state_dict()}
+               "temperature": float(scorer.temperature), "state_dict": scorer.net.state_dict()}
     _atomic_write(path, lambda tmp: torch.save(payload, tmp))
     _atomic_write(card_path(path),
                   lambda tmp: Path(tmp).write_text(json.dumps(scorer.card, indent=2) + "\n"))
@@ -103,4 +104,5 @@ def load_scorer(path: str | Path, settings: FeatureSettings = FEATURES) -> Score
     net.eval()
     card = json.loads(card_path(path).read_text()) if card_path(path).is_file() else {}
     return Scorer(payload["architecture"], net, list(payload["exercises"]),
-                  list(payload["faults"]), trained, payload["config"], card)
+                  list(payload["faults"]), trained, payload["config"], card,
+                  float(payload.get("temperature", 1.0)))

@@ -57,9 +57,12 @@ def metrics(rows: list[dict], exercises: list[str], faults: list[str]) -> dict:
     true = np.array([r["exercise"] for r in rows])
     pred = np.array([r["pred_exercise"] for r in rows])
     score, pred_score = (np.array([r[k] for r in rows], float) for k in ("score", "pred_score"))
+    scored = ~np.isnan(score) & ~np.isnan(pred_score)   # unknown movements have no score
+    score, pred_score = score[scored], pred_score[scored]
     confusion = {t: {p: int(((true == t) & (pred == p)).sum()) for p in exercises}
                  for t in exercises if (true == t).any()}
-    rho = spearmanr(score, pred_score).statistic if len(rows) > 2 and np.ptp(score) > 0 else None
+    rho = (spearmanr(score, pred_score).statistic
+           if len(score) > 2 and np.ptp(score) > 0 and np.ptp(pred_score) > 0 else None)
     sev = np.stack([r["fault_true"] for r in rows])
     prob = np.stack([r["fault_prob"] for r in rows])
     per_fault = {}
@@ -73,7 +76,7 @@ def metrics(rows: list[dict], exercises: list[str], faults: list[str]) -> dict:
                            "auc": roc_auc(y, prob[applicable, c])}
     f1s = [v["f1"] for v in per_fault.values() if v["f1"] is not None]
     return {"clips": len(rows), "exercise_accuracy": float((true == pred).mean()),
-            "score_mae": float(np.abs(score - pred_score).mean()),
+            "score_mae": float(np.abs(score - pred_score).mean()) if len(score) else None,
             "score_spearman": None if rho is None or np.isnan(rho) else float(rho),
             "fault_macro_f1": float(np.mean(f1s)) if f1s else None,
             "faults": per_fault, "confusion": confusion}

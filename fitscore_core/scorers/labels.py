@@ -61,7 +61,8 @@ def known_faults(init: Scorer | None) -> dict[str, list[str]]:
             for e in init.exercises}
 
 
-def _number(text: str) -> float | None:
+def number_of(text: str) -> float | None:
+    """A spreadsheet cell as a finite number, or None."""
     try:
         value = float(text)
     except ValueError:
@@ -69,10 +70,54 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _name(text: str) -> str:
+def name_of(text: str) -> str:
     """'Knees Caving In' -> 'knees_caving_in': how a spreadsheet writes a name should not
     make a new class."""
     return "_".join(text.strip().lower().split())
+
+
+def read_table(csv_path: Path, required: tuple[str, ...], optional: tuple[str, ...]
+               ) -> tuple[list[str], list[list[str]]]:
+    """A CSV's lower-cased header and its rows; a missing file, an empty one or a missing
+    required column raises FitScoreError naming it."""
+    if not csv_path.is_file():
+        raise FitScoreError(f"{csv_path} does not exist.")
+    with csv_path.open(newline="", encoding="utf-8-sig") as f:
+        table = list(csv.reader(f))
+    if not table or not any(c.strip() for c in table[0]):
+        raise FitScoreError(f"{csv_path.name} is empty; it needs a header row with the columns "
+                            f"{', '.join(required)} (optional: {', '.join(optional)}).")
+    header = [c.strip().lower() for c in table[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise FitScoreError(f"{csv_path.name} row 1 (header): missing column(s) "
+                            f"{', '.join(missing)}; the columns are: "
+                            f"{', '.join(c for c in header if c) or 'none'}.")
+    return header, table[1:]
+
+
+def clip_rows(csv_path: Path, required: tuple[str, ...], optional: tuple[str, ...]):
+    """Each non-blank row of a clips CSV as (row number, cells by column, where, path as
+    written, resolved path, exercise name); an empty or missing path or an empty exercise
+    raises FitScoreError naming the row as a spreadsheet shows it (the header is row 1)."""
+    header, body = read_table(csv_path, required, optional)
+    col = {c: header.index(c) for c in required + optional if c in header}
+    for number, cells in enumerate(body, start=2):
+        if not any(c.strip() for c in cells):
+            continue                                  # blank spreadsheet line
+        cell = {c: cells[i].strip() if i < len(cells) else "" for c, i in col.items()}
+        label = cell["path"]
+        where = f"{csv_path.name} row {number} (path {label or 'empty'})"
+        if not label:
+            raise FitScoreError(f"{where}: the path is empty.")
+        path = (csv_path.parent / label).resolve()
+        if not path.exists():
+            raise FitScoreError(f"{where}: {path} does not exist (paths are relative to the "
+                                f"folder of {csv_path.name}).")
+        exercise = name_of(cell["exercise"])
+        if not exercise:
+            raise FitScoreError(f"{where}: the exercise is empty.")
+        yield number, cell, where, label, path, exercise
 
 
 def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[LabelRow]:
@@ -83,44 +128,17 @@ def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[Label
     """
     csv_path = Path(csv_path)
     name = csv_path.name
-    if not csv_path.is_file():
-        raise FitScoreError(f"{csv_path} does not exist.")
-    with csv_path.open(newline="", encoding="utf-8-sig") as f:
-        table = list(csv.reader(f))
-    if not table or not any(c.strip() for c in table[0]):
-        raise FitScoreError(f"{name} is empty; it needs a header row with the columns "
-                            f"{', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}).")
-    header = [c.strip().lower() for c in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise FitScoreError(f"{name} row 1 (header): missing column(s) {', '.join(missing)}; "
-                            f"the columns are: {', '.join(c for c in header if c) or 'none'}.")
-    col = {c: header.index(c) for c in REQUIRED + OPTIONAL if c in header}
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue                                  # blank spreadsheet line
-        cell = {c: cells[i].strip() if i < len(cells) else "" for c, i in col.items()}
-        label = cell["path"]
-        where = f"{name} row {number} (path {label or 'empty'})"
-        if not label:
-            raise FitScoreError(f"{where}: the path is empty.")
-        path = (csv_path.parent / label).resolve()
-        if not path.exists():
-            raise FitScoreError(f"{where}: {path} does not exist (paths are relative to the "
-                                f"folder of {name}).")
-        exercise = _name(cell["exercise"])
-        if not exercise:
-            raise FitScoreError(f"{where}: the exercise is empty.")
+    for number, cell, where, label, path, exercise in clip_rows(csv_path, REQUIRED, OPTIONAL):
         if "." in exercise:
             raise FitScoreError(f"{where}: exercise {exercise!r} contains '.', which separates "
                                 "exercise and fault in the model's fault names; use '_'.")
-        score = _number(cell["score"])
+        score = number_of(cell["score"])
         if score is None:
             raise FitScoreError(f"{where}: score {cell['score']!r} is not a number (0-100).")
         if not 0 <= score <= 100:
             raise FitScoreError(f"{where}: score {cell['score']} is outside 0-100.")
-        faults = tuple(dict.fromkeys(_name(f) for f in cell.get("faults", "").split(";")
+        faults = tuple(dict.fromkeys(name_of(f) for f in cell.get("faults", "").split(";")
                                      if f.strip()))
         if exercise in known:
             unknown = [f for f in faults if f not in known[exercise]]

@@ -20,8 +20,12 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, pad_or_window
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.reps import segment_reps
+from fitscore_core.synth.exercises import UNKNOWN  # the answer for a movement that is no exercise
 
 MIN_EXERCISE_CONFIDENCE = 0.6
+# Below this calibrated probability, the best known exercise is not named: the answer is
+# UNKNOWN. Chosen on the real clips in ../shared/real (see the model cards).
+MIN_KNOWN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
     with torch.no_grad():
         out = scorer.net(torch.from_numpy(np.concatenate(tensors)),
                          torch.from_numpy(np.concatenate(masks)))
-    probs = torch.softmax(out.exercise_logits, -1).numpy()
+    probs = torch.softmax(out.exercise_logits / scorer.temperature, -1).numpy()
     scores = out.score.numpy()
     faults = torch.sigmoid(out.fault_logits).numpy()
     weights = np.concatenate(masks).sum(1).astype(float)
@@ -74,31 +78,59 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
     return np.array(result[0]), np.array(result[1]), np.array(result[2])
 
 
+def known_exercises(scorer: Scorer) -> list[str]:
+    return [e for e in scorer.exercises if e != UNKNOWN]
+
+
+def recognise(exercise_probs: dict[str, float]) -> str:
+    """The most probable exercise, or UNKNOWN when that is likelier or no known exercise
+    reaches MIN_KNOWN_CONFIDENCE. A model that never learnt the UNKNOWN class (a user's,
+    trained from scratch) always names its best exercise."""
+    best = max(exercise_probs, key=exercise_probs.get)
+    if UNKNOWN in exercise_probs and (best == UNKNOWN
+                                      or exercise_probs[best] < MIN_KNOWN_CONFIDENCE):
+        return UNKNOWN
+    return best
+
+
+def person_frames(features: ClipFeatures) -> tuple[int, int]:
+    """[first, last) frames with any joint seen: the frames before the person walks in and
+    after they leave carry nothing to read (the synthetic training clips have none)."""
+    seen = np.flatnonzero(features.found.any(axis=0))
+    return (int(seen[0]), int(seen[-1]) + 1) if len(seen) else (0, 0)
+
+
 def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
             source_fps: float | None = None) -> ModelPrediction:
     """features at the scorer's fps; rep frames are reported at `source_fps` (the clip's)."""
     if abs(features.fps - scorer.settings.fps) > 1e-6:
         raise ValueError(f"features at {features.fps} fps; the scorer reads "
                          f"{scorer.settings.fps} fps")
-    if exercise is not None and exercise not in scorer.exercises:
+    if exercise is not None and (exercise not in scorer.exercises or exercise == UNKNOWN):
         raise FitScoreError(f"The {scorer.name} model does not know the exercise {exercise!r}; "
-                            f"it knows: {', '.join(scorer.exercises)}.")
-    if features.n_frames < 2:
-        raise FitScoreError("The clip is too short to score (fewer than 2 frames).")
-    probs, clip_score, clip_faults = run_net(scorer, [features.values])
+                            f"it knows: {', '.join(known_exercises(scorer))}.")
+    first, last = person_frames(features)
+    values = features.values[:, first:last]
+    if values.shape[1] < 2:
+        raise FitScoreError("The clip is too short to score (fewer than 2 frames with the "
+                            "person in them).")
+    probs, clip_score, clip_faults = run_net(scorer, [values])
     exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
-    chosen = exercise or max(exercise_probs, key=exercise_probs.get)
+    chosen = exercise or recognise(exercise_probs)
+    if chosen == UNKNOWN:
+        return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
+                               ("the movement is none of the exercises this model knows",))
     reasons = []
     if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")
-    reps = segment_reps(features.values, features.fps, chosen)
+    reps = segment_reps(values, features.fps, chosen)
     to_source = (source_fps or features.fps) / features.fps
     if reps:
-        _, rep_scores, rep_faults = run_net(scorer, [features.values[:, r.start:r.end]
-                                                        for r in reps])
+        _, rep_scores, rep_faults = run_net(scorer, [values[:, r.start:r.end] for r in reps])
         score = float(np.mean(rep_scores))
         fault_probs = rep_faults.max(0)
-        rep_results = [RepResult(round(r.start * to_source), round(r.end * to_source), float(s))
+        rep_results = [RepResult(round((first + r.start) * to_source),
+                                 round((first + r.end) * to_source), float(s))
                        for r, s in zip(reps, rep_scores)]
     else:
         reasons.append("no complete repetition was found")

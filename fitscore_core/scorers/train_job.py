@@ -31,7 +31,8 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.scorers.evaluation import evaluate, metrics, predict_rows
 from fitscore_core.scorers.labels import examples_from_labels, known_faults, read_labels, vocabulary
-from fitscore_core.scorers.training import Example, TrainConfig, split_by_group, train_scorer
+from fitscore_core.scorers.training import (Example, TrainConfig, fit_temperature, split_by_group,
+                                            train_scorer)
 
 DEFAULT_NETS = {"cnn1d": {}, "lstm": {"hidden": 64, "layers": 2}}
 
@@ -63,6 +64,8 @@ def build_card(scorer: Scorer, cfg: TrainConfig, data: dict, history: list[dict]
                     | {"epochs_run": len(history),
                        "best_epoch": min(history, key=lambda h: h["val_loss"])["epoch"]
                        if history else None},
+        "calibration": {"temperature": round(scorer.temperature, 4),
+                        "fitted_on": "validation clips (negative log-likelihood)"},
         "test_metrics": test_report,
         "training_time_s": round(seconds, 1),
         "seed": cfg.seed,
@@ -83,6 +86,7 @@ def run_training(name: str, examples: list[Example], exercises: list[str], fault
                    "clip), 80/10/10"}
     scorer, history = train_scorer(name, train, val, exercises, faults, cfg, init=init,
                                    progress=progress)
+    scorer.temperature = fit_temperature(scorer, val)
     report = evaluate(scorer, test) if test else {}
     seconds = time.time() - started
     scorer.card = build_card(scorer, cfg, data, history, report, seconds)

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.errors import FitScoreError
 from fitscore_core.features import mirror_rows, normalize, resample
 from fitscore_core.pose.cleaning import fill_gaps, smooth
 from fitscore_core.scorers.checkpoints import Scorer, build_net
@@ -73,20 +74,56 @@ def clip_features(seq, settings: FeatureSettings = FEATURES):
 
 
 def examples_from_synth(ds, settings: FeatureSettings = FEATURES,
-                        progress: Progress | None = None) -> list[Example]:
-    examples = []
-    for i in range(len(ds)):
+                        progress: Progress | None = None, workers: int = 1) -> list[Example]:
+    """Every clip of a synthetic data set as an Example, through the real feature path, in
+    `workers` processes. A clip the features refuse (too little of the body seen, as they
+    would refuse a real one) is left out."""
+    chunks = [range(a, min(len(ds), a + 256)) for a in range(0, len(ds), 256)]
+    examples: list[Example] = []
+    done = 0
+    if workers > 1 and len(chunks) > 1:
+        import multiprocessing
+        global _SYNTH_FOR_WORKERS
+        _SYNTH_FOR_WORKERS = (ds, settings)       # inherited by the forked workers, not pickled
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(_synth_chunk, chunks):
+                examples += part
+                done += 256
+                if progress is not None:
+                    progress(min(done, len(ds)), len(ds))
+        _SYNTH_FOR_WORKERS = None
+        return examples
+    for chunk in chunks:
+        examples += _examples_of(ds, settings, chunk)
+        if progress is not None:
+            progress(chunk.stop, len(ds))
+    return examples
+
+
+_SYNTH_FOR_WORKERS = None
+
+
+def _synth_chunk(indices: range) -> list[Example]:
+    ds, settings = _SYNTH_FOR_WORKERS
+    torch.set_num_threads(1)
+    return _examples_of(ds, settings, indices)
+
+
+def _examples_of(ds, settings: FeatureSettings, indices: range) -> list[Example]:
+    out = []
+    for i in indices:
         seq = ds.pose_sequence(i)
-        feats = clip_features(seq, settings)
+        try:
+            feats = clip_features(seq, settings)
+        except FitScoreError:
+            continue
         ratio = settings.fps / seq.fps
         reps = ds.reps_of(i)
         ranges = np.clip(np.round(ds.rep_ranges[reps] * ratio), 0, feats.n_frames).astype(int)
-        examples.append(Example(feats.values, str(ds.exercise[i]), float(ds.score[i]), ranges,
-                                ds.rep_scores[reps], ds.rep_fault_severity[reps],
-                                f"subject-{ds.subject[i]}", float(ds.yaw_deg[i]), seq.source))
-        if progress is not None:
-            progress(i + 1, len(ds))
-    return examples
+        out.append(Example(feats.values, str(ds.exercise[i]), float(ds.score[i]), ranges,
+                           ds.rep_scores[reps], ds.rep_fault_severity[reps],
+                           f"subject-{ds.subject[i]}", float(ds.yaw_deg[i]), seq.source))
+    return out
 
 
 def split_by_group(examples: list[Example], seed: int, fractions=(0.8, 0.1, 0.1)
@@ -177,7 +214,8 @@ class Batch:
     x: torch.Tensor
     mask: torch.Tensor
     exercise: torch.Tensor      # (B,) class index
-    score: torch.Tensor         # (B,) 0-100
+    score: torch.Tensor         # (B,) 0-100, 0 where there is none (unknown movement)
+    score_mask: torch.Tensor    # (B,) whether the score counts
     faults: torch.Tensor        # (B, F) 0/1 targets
     fault_mask: torch.Tensor    # (B, F) which targets count
 
@@ -185,8 +223,9 @@ class Batch:
 def make_batch(items: list[tuple[np.ndarray, int, float, np.ndarray]], n: int) -> Batch:
     x, mask = batch_tensors([i[0] for i in items], n)
     severity = np.stack([i[3] for i in items])
+    score = np.array([i[2] for i in items], np.float32)
     return Batch(x, mask, torch.tensor([i[1] for i in items]),
-                 torch.tensor([i[2] for i in items], dtype=torch.float32),
+                 torch.from_numpy(np.nan_to_num(score)), torch.from_numpy(~np.isnan(score)),
                  torch.from_numpy((np.nan_to_num(severity) >= FAULT_PRESENT).astype(np.float32)),
                  torch.from_numpy(~np.isnan(severity)))
 
@@ -196,8 +235,10 @@ def loss_terms(out, batch: Batch, fault_pos_weight: float = 3.0) -> dict[str, to
         out.fault_logits, batch.faults, reduction="none",
         pos_weight=torch.tensor(fault_pos_weight))
     m = batch.fault_mask.float()
+    s = batch.score_mask.float()
+    score = F.smooth_l1_loss(out.score / 10, batch.score / 10, reduction="none")
     return {"exercise": F.cross_entropy(out.exercise_logits, batch.exercise),
-            "score": F.smooth_l1_loss(out.score / 10, batch.score / 10),
+            "score": (score * s).sum() / s.sum().clamp(min=1),
             "faults": (fault * m).sum() / m.sum().clamp(min=1)}
 
 
@@ -224,7 +265,7 @@ def epoch_items(examples, exercises, n, rng, augmenting, per_clip=1):
 def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
     net.eval()
     totals: dict[str, float] = {}
-    correct = abs_err = 0.0
+    correct = abs_err = scored = 0.0
     with torch.no_grad():
         for s in range(0, len(items), 256):
             batch = make_batch(items[s:s + 256], n)
@@ -232,12 +273,13 @@ def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
             for k, v in loss_terms(out, batch, cfg.fault_pos_weight).items():
                 totals[k] = totals.get(k, 0.0) + float(v) * len(batch.x)
             correct += float((out.exercise_logits.argmax(1) == batch.exercise).sum())
-            abs_err += float((out.score - batch.score).abs().sum())
+            abs_err += float(((out.score - batch.score).abs() * batch.score_mask).sum())
+            scored += float(batch.score_mask.sum())
     n_items = max(1, len(items))
     result = {k: v / n_items for k, v in totals.items()}
     result["loss"] = total_loss(result, cfg)
     result["accuracy"] = correct / n_items
-    result["score_mae"] = abs_err / n_items
+    result["score_mae"] = abs_err / max(1.0, scored)
     return result
 
 
@@ -312,3 +354,24 @@ def transfer_weights(init: Scorer, net: torch.nn.Module, exercises: list[str],
                     own[key][i] = value[old.index(name)]
     net.load_state_dict(own)
 
+
+
+def fit_temperature(scorer: Scorer, examples: list[Example]) -> float:
+    """The temperature T that makes softmax(logits / T) calibrated on held-out clips: the
+    one minimising their negative log-likelihood (whole clips, as scoring reads them).
+    A network trained to near-zero loss is overconfident; T > 1 softens it."""
+    if not examples:
+        return 1.0
+    index = {e: k for k, e in enumerate(scorer.exercises)}
+    n = scorer.settings.n_frames
+    logits, labels = [], []
+    with torch.no_grad():
+        for s in range(0, len(examples), 256):
+            part = examples[s:s + 256]
+            x, mask = batch_tensors([e.values[:, :n] for e in part], n)
+            logits.append(scorer.net(x, mask).exercise_logits)
+            labels += [index[e.exercise] for e in part]
+    logits, target = torch.cat(logits), torch.tensor(labels)
+    grid = torch.exp(torch.linspace(np.log(0.5), np.log(20.0), 200))
+    nll = torch.stack([F.cross_entropy(logits / t, target) for t in grid])
+    return float(grid[int(nll.argmin())])

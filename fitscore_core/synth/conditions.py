@@ -22,8 +22,9 @@ from fitscore_core.pose.skeletons import BODY_25
 
 MIRROR = np.array(BODY_25.mirror)
 NECK, MIDHIP = 1, 8
-# cut lines of an upper-body framing: a point between two joints (share of the way to the 2nd)
-CUTS = {"hips": (8, 8, 0.0), "thighs": (9, 10, 0.5), "knees": (10, 10, 0.0),
+# cut lines of an upper-body framing: a point between two joints (share of the way to the
+# 2nd), each given by its right-side BODY_25 index (the left one is 3 further on)
+CUTS = {"hips": (9, 9, 0.0), "thighs": (9, 10, 0.5), "knees": (10, 10, 0.0),
         "shins": (10, 11, 0.5)}
 # What real detectors lose behind the body: the far elbow and wrist behind the trunk, often
 # the far knee and ankle behind the near leg. Shoulders, hips and the head they keep placing

@@ -166,7 +166,7 @@ def build_dip(ctx: MoveContext) -> Pose:
 
 def build_kick(ctx: MoveContext) -> Pose:
     """Kicks, leg swings or knee raises on one leg."""
-    seg, tm, rng = ctx.seg, ctx.timing, ctx.rng
+    tm, rng = ctx.timing, ctx.rng
     pos, rot, local, world = _standing(ctx)
     side = SIDE_NAME[int(rng.choice(SIDES))]
     q = tm.phase
@@ -182,7 +182,7 @@ def build_kick(ctx: MoveContext) -> Pose:
 
 def build_random_limbs(ctx: MoveContext) -> Pose:
     """A random subset of joints, each swinging in its own rhythm: no named movement."""
-    seg, tm, rng = ctx.seg, ctx.timing, ctx.rng
+    tm, rng = ctx.timing, ctx.rng
     n = tm.n_frames
     pos, rot, local, world = _standing(ctx)
     noise = smooth_noise(rng, n, tm.fps, 8) * rng.uniform(0.5, 2.0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fitscore_core.pose.backends as backends
+from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.pose.inputs import load_sequence
 from fitscore_core.pose.sequence import MultiPoseFrames
@@ -22,13 +23,13 @@ def fake_frames(path, n=12) -> MultiPoseFrames:
 
 @pytest.fixture
 def estimator(monkeypatch):
-    """extract_poses replaced by a fake that records which files it was asked to run on."""
+    """The estimator replaced by a fake that records which files it was asked to run on."""
     calls = []
 
     def extract(path, backend=None, progress=None, **kwargs):
         calls.append(str(path))
         return fake_frames(path)
-    monkeypatch.setattr(backends, "extract_poses", extract)
+    monkeypatch.setattr(backends, "estimate_poses", extract)
     return calls
 
 
@@ -110,3 +111,18 @@ def test_load_sequence_uses_the_cache_for_videos(tmp_path, clip, estimator):
 def test_default_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FITSCORE_POSE_CACHE", str(tmp_path / "here"))
     assert PoseCache().folder == tmp_path / "here"
+
+
+def test_a_clip_with_nobody_in_it_is_remembered(tmp_path, clip, monkeypatch):
+    calls = []
+
+    def nobody(path, backend=None, progress=None, **kwargs):
+        calls.append(str(path))
+        return MultiPoseFrames([np.zeros((0, 25, 3), np.float32)] * 5, 30.0, (640, 480),
+                               str(path), "fake-backend")
+    monkeypatch.setattr(backends, "estimate_poses", nobody)
+    cache = PoseCache(tmp_path / "cache")
+    for _ in range(2):
+        with pytest.raises(FitScoreError, match="No person was found"):
+            cache.poses(clip)
+    assert len(calls) == 1 and (cache.hits, cache.misses) == (1, 1)

@@ -192,14 +192,29 @@ def prefetch(items: Iterator[T], depth: int = PREFETCH_FRAMES) -> Iterator[T]:
 
 def extract_poses(path: str | Path, backend: PoseBackend | None = None,
                   progress: Progress | None = None, limits: Limits = LIMITS) -> MultiPoseFrames:
-    """Everyone found in every frame of the clip, in the clip's original pixels.
+    """Everyone found in every frame of the clip, in the clip's original pixels; a clip with
+    nobody in it is the user's error (FitScoreError)."""
+    return require_person(estimate_poses(path, backend, progress, limits))
+
+
+def require_person(frames: MultiPoseFrames) -> MultiPoseFrames:
+    if not any(len(p) for p in frames.people):
+        raise FitScoreError(f"No person was found in any frame of {Path(frames.source).name} "
+                            f"({frames.n_frames} frames). Film the whole body, well lit, "
+                            "facing or side-on to the camera.")
+    return frames
+
+
+def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
+                   progress: Progress | None = None, limits: Limits = LIMITS
+                   ) -> MultiPoseFrames:
+    """extract_poses without the check that someone was found (what a cache keeps).
 
     Frames are shrunk to limits.pose_max_side before the backend (pose models work at a few
     hundred pixels anyway) and keypoints are scaled back. progress(done, total) is called as
     frames complete; its last call has done == total.
     """
     info = probe_video(path, limits)
-    name = Path(path).name
     own = MediaPipeBackend() if backend is None else None
     pose: PoseBackend = own if own is not None else backend
     if own is None and hasattr(pose, "reset"):
@@ -220,9 +235,5 @@ def extract_poses(path: str | Path, backend: PoseBackend | None = None,
             own.close()
     if progress is not None and len(people) != total:
         progress(len(people), len(people))  # the header's count was a little off
-    if not any(len(p) for p in people):
-        raise FitScoreError(f"No person was found in any frame of {name} ({len(people)} "
-                            "frames). Film the whole body, well lit, facing or side-on to "
-                            "the camera.")
     return MultiPoseFrames(people=people, fps=info.fps, size=(info.width, info.height),
                            source=str(path), backend=pose.name)

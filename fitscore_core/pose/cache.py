@@ -85,15 +85,17 @@ class PoseCache:
 
     def poses(self, path: str | Path, backend=None, progress=None) -> MultiPoseFrames:
         """The clip's MultiPoseFrames: from the cache, else estimated (and then stored)."""
-        from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME, extract_poses
+        from fitscore_core.pose.backends import (DEFAULT_BACKEND_NAME, estimate_poses,
+                                                 require_person)
         key = self.key(path, getattr(backend, "name", DEFAULT_BACKEND_NAME))
         found = self.get(key)
         if found is not None:
             self.hits += 1
             if progress is not None:
                 progress(found.n_frames, found.n_frames)
-            return MultiPoseFrames(found.people, found.fps, found.size, str(path), found.backend)
+            return require_person(MultiPoseFrames(found.people, found.fps, found.size,
+                                                  str(path), found.backend))
         self.misses += 1
-        frames = extract_poses(path, backend=backend, progress=progress)
-        self.put(key, frames)
-        return frames
+        frames = estimate_poses(path, backend=backend, progress=progress)
+        self.put(key, frames)              # a clip with nobody in it is remembered too
+        return require_person(frames)

@@ -85,7 +85,7 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     choose(page, "Sample video", "push_up_good.mp4")
     started = time.perf_counter()
     page.get_by_role("button", name="Analyze").click()
-    page.get_by_text("Both models see a push up").wait_for()
+    page.get_by_text("Both models see a push-up").wait_for()
     timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
     scores = page.get_by_test_id("stMetricValue").filter(has_text="/ 100")
     assert scores.count() == 2

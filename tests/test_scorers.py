@@ -120,7 +120,7 @@ def test_predict_on_a_clip_longer_than_n_and_on_a_tiny_clip():
     scorer = _tiny_scorer()
     t = np.arange(400)
     values = np.zeros((30, 400), np.float32)
-    values[16:18] = 0.5 * (1 - np.cos(2 * np.pi * t / 40))  # 10 reps of 40 frames
+    values[16:18] = -0.5 * (1 - np.cos(2 * np.pi * t / 40))  # 10 squats (down) of 40 frames
     values[2:4] = values[16:18]
     long = ClipFeatures(values, np.ones((15, 400), bool), 15.0, (0, 0), 1.0)
     p = predict(scorer, long, exercise="squat", source_fps=30.0)

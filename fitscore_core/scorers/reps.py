@@ -103,6 +103,12 @@ def rep_signal(values: np.ndarray, fps: float, exercise: str | None = None) -> n
     return signal - np.percentile(signal, 5)
 
 
+def _middle_of_rest(excursion: np.ndarray, a: int, b: int, span: float) -> int:
+    between = excursion[a:b]
+    low = np.flatnonzero(between <= between.min() + 0.1 * span)
+    return int(a + (low[0] + low[-1]) // 2)
+
+
 def segment_reps(values: np.ndarray, fps: float, exercise: str | None = None) -> list[Rep]:
     """Repetitions in a clip: [] when nothing moves enough to count as one."""
     excursion = rep_signal(values, fps, exercise)
@@ -115,8 +121,10 @@ def segment_reps(values: np.ndarray, fps: float, exercise: str | None = None) ->
                           prominence=MIN_PROMINENCE * span)
     if len(peaks) == 0:
         peaks = np.array([int(np.argmax(excursion))])
-    # Split between consecutive peaks at the frame closest to rest.
-    cuts = [int(a + np.argmin(excursion[a:b])) for a, b in zip(peaks, peaks[1:])]
+    # Split between consecutive peaks in the middle of the pause at rest (the frames within
+    # 10 % of the range of the lowest point between them), not at whichever of its noisy
+    # frames happens to be lowest: each rep then holds its share of the pause.
+    cuts = [_middle_of_rest(excursion, a, b, span) for a, b in zip(peaks, peaks[1:])]
     near_rest = excursion < 0.25 * span
     first = peaks[0] - int(np.argmax(near_rest[: peaks[0] + 1][::-1])) if near_rest[
         : peaks[0] + 1].any() else 0

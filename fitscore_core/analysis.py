@@ -45,7 +45,7 @@ from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
 from fitscore_core.scorers.fault_views import RECOMMENDED, unjudgeable, well_filmed
-from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, predict
+from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, known_exercises, predict
 
 MODEL_NAMES = ("cnn1d", "lstm")
 NO_VIEW = CameraView("unknown", None, float("nan"), 0.0, "not estimated")
@@ -191,8 +191,7 @@ def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -
 
 
 def _known_exercises(scorers: dict[str, Scorer]) -> list[str]:
-    return list(dict.fromkeys(e for s in scorers.values() for e in s.exercises
-                              if e != UNKNOWN))
+    return list(dict.fromkeys(e for s in scorers.values() for e in known_exercises(s)))
 
 
 def own_answers(model_features: ClipFeatures, scorers: dict[str, Scorer], source_fps: float
@@ -216,7 +215,7 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
         for s in scorers.values():   # the user's choice must be one every model knows
             if exercise not in s.exercises:
                 raise FitScoreError(f"The {s.name} model does not know the exercise "
-                                    f"{exercise!r}; it knows: {', '.join(s.exercises)}.")
+                                    f"{exercise!r}; it knows: {', '.join(known_exercises(s))}.")
     own = own_answers(model_features, scorers, seq.fps)
     chosen = choose_exercise(own, exercise)
     notes = list(seq.notes)

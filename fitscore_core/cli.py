@@ -9,6 +9,7 @@ Bad input prints one line `error: ...` and exits with status 2.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -241,6 +242,29 @@ def cmd_train_labels(args, cfg) -> None:
         print(f"wrote {args.out} and its model card ({job.card['training_time_s']:.0f} s)")
 
 
+def posed_examples(folder: str, repeat: int, data: dict, seed: int, n_subjects: int) -> list:
+    """train --posed DIR: the clips `synth posed` wrote, each `repeat` times, and a note in
+    the card's data section. Their people must be the data set's (same seed and number of
+    subjects), or a person could be trained on and tested on."""
+    from fitscore_core.scorers.training import examples_from_posed
+    from fitscore_core.synth.posed import load_posed
+    clips = load_posed(folder)
+    if not clips:
+        raise FitScoreError(f"{folder}: no posed clip there (make them with `synth posed`).")
+    if repeat < 1:
+        raise FitScoreError(f"--posed-repeat must be >= 1, got {repeat}")
+    made = json.loads((Path(folder) / "settings.json").read_text())
+    if (made["seed"], made["n_subjects"]) != (seed, n_subjects):
+        raise FitScoreError(f"{folder} holds clips of seed {made['seed']} with "
+                            f"{made['n_subjects']} people; this data set is seed {seed} with "
+                            f"{n_subjects} people: train with --seed {made['seed']} --n "
+                            f"{made['n_subjects'] * 20}.")
+    examples = examples_from_posed(clips)
+    data["posed"] = (f"{len(examples)} clips rendered and posed by the real estimator "
+                     f"({folder}), each {repeat}x, those of training subjects only")
+    return examples * repeat
+
+
 def cmd_train(args) -> None:
     import torch
 
@@ -253,6 +277,9 @@ def cmd_train(args) -> None:
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed, net=DEFAULT_NETS[args.model],
                       windows_per_clip=args.windows_per_clip)
     if args.data.lower().endswith(".csv"):
+        if args.posed:
+            raise FitScoreError("--posed adds synthetic clips to --data synth; it is not for "
+                                "a LABELS.csv.")
         return cmd_train_labels(args, cfg)
     if args.cv is not None or args.oof or args.init or args.scratch:
         raise FitScoreError("--cv, --oof, --init and --scratch are for --data LABELS.csv "
@@ -280,8 +307,10 @@ def cmd_train(args) -> None:
     bar.close()
     data["clips_without_enough_body_seen"] = len(ds) - len(examples)
     exercises = list(EXERCISES) + ([UNKNOWN] if UNKNOWN in set(ds.exercise) else [])
+    posed = (posed_examples(args.posed, args.posed_repeat, data, ds.seed, ds.n_subjects)
+             if args.posed else [])
     scorer, card = run_training(args.model, examples, exercises, list(FAULT_COLUMNS),
-                                data, args.out, cfg, progress=report_epoch)
+                                data, args.out, cfg, progress=report_epoch, extra_train=posed)
     from fitscore_core.scorers.evaluation import format_report
     print(format_report(card["test_metrics"]))
     print(f"wrote {args.out} and its model card ({card['training_time_s']:.0f} s)")
@@ -554,6 +583,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="synthetic clips as real footage is (framings, hidden joints, any "
                    "view, idle time, movements that are no exercise) or studio-clean")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--posed", metavar="DIR", help="synth: also train on the clips `synth posed` "
+                   "rendered and ran the real pose estimator on (same seed, training subjects)")
+    p.add_argument("--posed-repeat", type=int, default=4, metavar="K",
+                   help="with --posed: each posed clip counts K times (default 4)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", help="checkpoint path; a shipped model is only replaced when named "
                    "here (required, except with --cv, where it also saves a final model)")

@@ -1,6 +1,7 @@
 """Rendered synthetic clips read by the real pose estimator (synth/posed.py) and the noise fit
 (synth/noise_fit.py): what a clip file holds, resuming, and the report's counts."""
 
+import dataclasses
 import os
 
 import numpy as np
@@ -195,3 +196,38 @@ def test_report_on_posed_clips_is_finite(folder, capsys):
     assert "| Nose |" in capsys.readouterr().out
     args = build_parser().parse_args(["synth", "posed", "--n", "2", "--out", str(folder)])
     assert args.run is cmd_synth_posed and (args.n, args.seed) == (2, 0)
+
+
+def test_posed_clips_train_on_the_training_side_only(folder, tmp_path):
+    """examples_from_posed keeps each clip's person as its group; run_training adds the posed
+    clips of training-side people to the training clips and never to validation or test."""
+    from fitscore_core.scorers.train_job import run_training
+    from fitscore_core.scorers.training import (TrainConfig, examples_from_posed,
+                                                examples_from_synth, split_by_group)
+    from fitscore_core.synth.dataset import generate_dataset
+    extra = examples_from_posed(load_posed(folder))
+    assert len(extra) == 2
+    for e, c in zip(extra, load_posed(folder)):
+        assert e.values.shape[0] == 30 and e.group == f"subject-{c.subject}"
+        assert e.exercise == c.exercise and 0 <= e.rep_ranges.min() < e.rep_ranges.max()
+    base = examples_from_synth(generate_dataset(24, seed=SEED, exercises=TINY.exercises,
+                                                n_subjects=TINY.n_subjects))
+    train, val, test = split_by_group(base, 0)
+    sides = {e.group: k for k, part in enumerate((train, val, test)) for e in part}
+    # one posed clip of a training person, one of a held-out person
+    on_train = dataclasses.replace(extra[0], group=train[0].group)
+    held_out = dataclasses.replace(extra[1], group=(val or test)[0].group)
+    assert sides[on_train.group] == 0 and sides[held_out.group] != 0
+    cfg = TrainConfig(epochs=1, batch_size=8, net={"width": 8, "dilations": (1,)})
+    _, card = run_training("cnn1d", base, list(TINY.exercises), list(FAULT_COLUMNS), {},
+                           tmp_path / "m.pt", cfg, extra_train=[on_train, held_out])
+    assert card["training_data"]["train_clips"] == len(train) + 1
+    assert card["training_data"]["posed_train_clips"] == 1
+    assert card["training_data"]["test_clips"] == len(test)
+
+
+def test_train_refuses_posed_clips_of_other_people(folder, capsys):
+    from fitscore_core.cli import main
+    code = main(["train", "--model", "cnn1d", "--data", "synth", "--n", "40", "--epochs", "1",
+                 "--posed", str(folder), "--out", os.devnull])
+    assert code == 2 and "seed 2 with 1000 people" in capsys.readouterr().err

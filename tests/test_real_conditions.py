@@ -62,6 +62,53 @@ def test_upper_body_framings_cut_the_legs_of_curls():
     assert {"whole"} < names and names & set(conditions.CUTS)
 
 
+def test_lying_framings_cut_the_feet_at_one_side_of_push_ups():
+    rng = np.random.default_rng(3)
+    m = generate_motion(ClipSpec("push_up", reps=2, seed=3))
+    cam = fit_camera(m.joints3d, yaw_deg=90, pitch_deg=15, fps=m.fps)
+    kps, _ = project_keypoints(cam, m.joints3d)
+    names = set()
+    for _ in range(60):
+        out, size, name = conditions.random_framing(kps, (cam.width, cam.height), "push_up",
+                                                    True, rng)
+        names.add(name)
+        if name.startswith("lying-"):
+            assert size[0] < cam.width and size[1] == cam.height      # cut at a side
+            assert (out[:, [11, 14], 2] == 0).all()                   # no ankle in the frame
+            assert (out[:, [1, 2, 5], 2] > 0).all()                   # neck and shoulders kept
+    assert {"lying-knees", "lying-shins"} & names and "whole" in names
+    assert not names & set(conditions.CUTS)                           # never cut at the hips
+
+
+def test_mediapipe_like_noise_loses_frames_and_swaps_more_from_behind():
+    from fitscore_core.synth.noise import NoiseParams, apply_noise, facing_away
+    t = 3000
+    kps = np.zeros((t, 25, 3), np.float32)
+    kps[..., 0] = np.linspace(200, 400, 25)
+    kps[..., 1] = np.linspace(100, 400, 25)
+    kps[..., 2] = 1.0
+    front = np.full((t, 25), 3.0, np.float32)
+    front[:, 0] = 2.9                                  # nose nearer than the neck: facing us
+    behind = front.copy()
+    behind[:, 0] = 3.1                                 # nose farther: filmed from behind
+    assert facing_away(front) == 0.0 and facing_away(behind) == 1.0
+    p = NoiseParams(jitter=0.0, drop_rate=0.0, swap_rate=0.004, frame_loss=0.02,
+                    behind_factor=5.0, bias=0.01)
+
+    def run(depth):
+        out = apply_noise(kps, depth, np.random.default_rng(0), p)
+        lost = (out[..., 2] == 0).all(axis=1)
+        return out, lost.mean()
+
+    out_front, lost_front = run(front)
+    _, lost_behind = run(behind)
+    assert 0.005 < lost_front < 0.05 and lost_behind > 3 * lost_front
+    # the bias is one offset per joint for the whole clip: constant where nothing was swapped
+    found = out_front[..., 2] > 0
+    nose = out_front[found[:, 0], 0, 0] - kps[0, 0, 0]
+    assert np.median(np.abs(nose - np.median(nose))) < 1e-3 and abs(np.median(nose)) > 0
+
+
 def test_idle_ends_hold_the_first_and_last_pose():
     joints = np.random.default_rng(0).normal(size=(30, 25, 3))
     rng = next(np.random.default_rng(s) for s in range(100)

@@ -77,13 +77,18 @@ def build_card(scorer: Scorer, cfg: TrainConfig, data: dict, history: list[dict]
 
 def run_training(name: str, examples: list[Example], exercises: list[str], faults: list[str],
                  data: dict, out: str | Path, cfg: TrainConfig, init: Scorer | None = None,
-                 progress=None) -> tuple[Scorer, dict]:
-    """Split, train, evaluate on the held-out test groups, save checkpoint + card atomically."""
+                 progress=None, extra_train: list[Example] = ()) -> tuple[Scorer, dict]:
+    """Split, train, evaluate on the held-out test groups, save checkpoint + card atomically.
+    extra_train: more clips (posed by the real estimator) of which those whose group fell on
+    the training side are trained on; validation and test stay the split's own."""
     started = time.time()
     train, val, test = split_by_group(examples, cfg.seed)
+    train_groups = {e.group for e in train}
+    extra = [e for e in extra_train if e.group in train_groups]
+    train = train + extra
     data = data | {"clips": len(examples), "train_clips": len(train), "validation_clips":
                    len(val), "test_clips": len(test), "split": "by group (person / source "
-                   "clip), 80/10/10"}
+                   "clip), 80/10/10"} | ({"posed_train_clips": len(extra)} if extra else {})
     scorer, history = train_scorer(name, train, val, exercises, faults, cfg, init=init,
                                    progress=progress)
     scorer.temperature = fit_temperature(scorer, val)

@@ -126,6 +126,26 @@ def _examples_of(ds, settings: FeatureSettings, indices: range) -> list[Example]
     return out
 
 
+def examples_from_posed(clips, settings: FeatureSettings = FEATURES) -> list[Example]:
+    """Rendered clips the real pose estimator posed (`synth posed`, synth.posed.PosedClip) as
+    Examples: the person and labels of the synthetic clip, MediaPipe's own errors (guessed
+    hidden limbs, swaps, lost frames) instead of the noise model's. Group: the subject, as
+    for the data set of the same seed, so a split keeps each person on one side."""
+    out = []
+    for clip in clips:
+        seq = clip.pose_sequence()
+        try:
+            feats = clip_features(seq, settings)
+        except FitScoreError:
+            continue
+        ranges = np.clip(np.round(clip.rep_ranges * settings.fps / seq.fps), 0,
+                         feats.n_frames).astype(int)
+        out.append(Example(feats.values, clip.exercise, float(clip.score), ranges,
+                           clip.rep_scores, clip.rep_fault_severity, f"subject-{clip.subject}",
+                           float(clip.yaw_deg), seq.source))
+    return out
+
+
 def split_by_group(examples: list[Example], seed: int, fractions=(0.8, 0.1, 0.1)
                    ) -> tuple[list[Example], list[Example], list[Example]]:
     """Train / validation / test with every group (person, source clip) on one side only."""

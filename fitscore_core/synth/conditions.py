@@ -70,6 +70,11 @@ def cut_frame(kps: np.ndarray, size: tuple[int, int], bottom_y: float | None = N
     return out, (max(1, int(x1 - x0)), max(1, int(y1 - y0)))
 
 
+def _median_x(kps: np.ndarray, j: int) -> float:
+    seen = kps[:, j, 2] > 0
+    return float(np.median(kps[seen, j, 0])) if seen.any() else float("nan")
+
+
 def _median_y(kps: np.ndarray, j: int) -> float:
     seen = kps[:, j, 2] > 0
     return float(np.median(kps[seen, j, 1])) if seen.any() else float("nan")
@@ -78,10 +83,21 @@ def _median_y(kps: np.ndarray, j: int) -> float:
 def random_framing(kps: np.ndarray, size: tuple[int, int], exercise: str, lying: bool,
                    rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int], str]:
     """A framing real footage has: most clips whole, upper-body exercises often cut at the
-    hips, thighs, knees or shins, any clip now and then tight (head or feet cut) or with
+    hips, thighs, knees or shins, lying ones now and then at the knees or shins (the feet out
+    at one side), any clip now and then tight (head or feet cut) or with
     the person partly out at one side. Returns (keypoints, size, framing name)."""
     u = rng.random()
     upper = exercise in UPPER_BODY
+    if lying and u < 0.15:                 # a push-up filmed close: the feet out at one side
+        name, share = (("knees", rng.uniform(-0.15, 0.15)), ("shins", rng.uniform(0.4, 0.85))
+                       )[int(rng.integers(2))]
+        knee, ankle = (np.nanmean([_median_x(kps, j), _median_x(kps, j + 3)]) for j in (10, 11))
+        neck = _median_x(kps, NECK)
+        x = knee + share * (ankle - knee)
+        if np.isfinite(x) and np.isfinite(neck):
+            if neck < x:
+                return (*cut_frame(kps, size, right_x=x), "lying-" + name)
+            return (*cut_frame(kps, size, left_x=x), "lying-" + name)
     if not lying and u < (0.45 if upper else 0.06):
         name = list(CUTS)[int(rng.integers(len(CUTS)))]
         a, b, share = CUTS[name]

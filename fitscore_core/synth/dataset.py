@@ -52,7 +52,7 @@ from fitscore_core.synth.camera import Camera
 from fitscore_core.synth.exercises import (ALL_MOVES, EXERCISES, MAX_REPS, UNKNOWN, ClipSpec,
                                            ExerciseModel, Motion, generate_motion)
 from fitscore_core.synth.moves.other import NON_EXERCISES
-from fitscore_core.synth.noise import apply_noise, sample_noise_params
+from fitscore_core.synth.noise import apply_noise, sample_mediapipe_params, sample_noise_params
 from fitscore_core.synth.rubric import score_motion
 from fitscore_core.synth.timing import pick
 from fitscore_core.synth.views import project_keypoints, sample_camera, sample_fps
@@ -287,7 +287,7 @@ def real_world_detection(scene: ClipScene) -> RealDetection:
     """The noise model with real footage's hidden far-side joints, roll and framing."""
     rng, kps, depth = scene.rng, scene.keypoints, scene.depth
     size = (scene.camera.width, scene.camera.height)
-    params = sample_noise_params(rng)
+    params = sample_mediapipe_params(rng)
     hidden = conditions.occluded_confidence(kps, depth, rng, params.conf_base,
                                             float(rng.uniform(0.02, 0.3)))
     noisy = apply_noise(kps, depth, rng, params, size=size, conf=hidden)

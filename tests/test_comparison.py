@@ -9,7 +9,7 @@ import pytest
 
 from fitscore_core.compare.angles import TRUNK_LEAN, joint_angles, range_of_motion
 from fitscore_core.compare.comparison import compare
-from fitscore_core.compare.dtw import dtw_path
+from fitscore_core.dtw import dtw_path
 from fitscore_core.compare.reference import (
     MIRROR_NOTE,
     Reference,

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES = {
     "fitscore_core.errors": 0, "fitscore_core.config": 0,
     "fitscore_core.pose": 1,
-    "fitscore_core.features": 2, "fitscore_core.synth": 2,
+    "fitscore_core.features": 2, "fitscore_core.synth": 2, "fitscore_core.dtw": 2,
     "fitscore_core.scorers": 3,
     "fitscore_core.compare": 4,
     "fitscore_core.analysis": 5, "fitscore_core.annotate": 5, "fitscore_core.bench": 5,

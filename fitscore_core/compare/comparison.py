@@ -44,7 +44,7 @@ import numpy as np
 
 from fitscore_core.compare.anchors import Anchors, limb_scale, local_features, local_positions
 from fitscore_core.compare.angles import joint_angles, range_of_motion
-from fitscore_core.compare.dtw import dtw_path
+from fitscore_core.dtw import dtw_path
 from fitscore_core.compare.reference import Reference, match_facing
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, resample

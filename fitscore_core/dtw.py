@@ -1,7 +1,7 @@
 """Dynamic time warping of two pose sequences, vectorized along anti-diagonals.
 
     >>> import numpy as np
-    >>> from fitscore_core.compare.dtw import dtw_path
+    >>> from fitscore_core.dtw import dtw_path
     >>> ref = np.sin(np.linspace(0, np.pi, 30))[:, None]
     >>> slow = np.sin(np.linspace(0, np.pi, 48))[:, None]     # the same rep, 1.6x slower
     >>> cost, path = dtw_path(slow, ref, window=5)

@@ -207,8 +207,65 @@ def report_epoch(record: dict) -> None:
           file=sys.stderr, flush=True)
 
 
+def cmd_learn_labels(args) -> None:
+    """train --data LABELS.csv: the small-data learner on the shipped (or --init) model,
+    cross-validated next to the baselines with --cv (logic in scorers/learner_job.py)."""
+    from fitscore_core.pose.cache import PoseCache
+    from fitscore_core.scorers.learner_job import format_learner_cv, learn_from_labels
+    bars = {k: ProgressBar(k, unit=u) for k, u in (("clips", "clip"), ("describe", "clip"),
+                                                   ("DTW", "pair"), ("folds", "fold"))}
+
+    def closing(bar: ProgressBar):
+        def progress(done: int, total: int) -> None:
+            bar(done, total)
+            if done == total:
+                bar.close()
+        return progress
+    cache = None if args.no_cache else PoseCache(args.cache)
+    try:
+        run = learn_from_labels(args.model, args.data, out=args.out, cv=args.cv, oof=args.oof,
+                                init_path=args.init, cache=cache, seed=args.seed,
+                                load_progress=closing(bars["clips"]),
+                                describe_progress=closing(bars["describe"]),
+                                dtw_progress=closing(bars["DTW"]),
+                                fold_progress=closing(bars["folds"]))
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"{run.clips} clips; the learner describes them with {run.base}")
+    if cache is not None:
+        print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} estimated")
+    for line in run.left_out:
+        print(f"left out: {line}")
+    if run.cv is not None:
+        print(format_learner_cv(run.cv))
+        if args.oof:
+            print(f"wrote {args.oof}")
+    print("time: " + ", ".join(f"{k} {v:.0f} s" for k, v in run.seconds.items()))
+    if run.card is not None:
+        print(f"wrote {args.out} and its model card")
+        print(use_commands(args))
+
+
+def use_commands(args) -> str:
+    """The exact commands that use a model trained into args.out's folder."""
+    folder = Path(args.out).parent
+    other = "lstm" if args.model == "cnn1d" else "cnn1d"
+    lines = ["to use it:"]
+    if not (folder / f"{other}.pt").is_file():
+        lines.append(f"  the analysis reads both models; train the {other} too:\n"
+                     f"  python -m fitscore_core train --model {other} --data {args.data} "
+                     f"--out {folder / (other + '.pt')}")
+    lines += [f"  python -m fitscore_core analyze CLIP.mp4 --models {folder}",
+              f"  python -m fitscore_core batch CLIPS_FOLDER --models {folder} --out scores.csv",
+              f"  dashboard: put {folder} under FITSCORE_MODELS_HOME (default ~/fitscore-models) "
+              "or add its path in the sidebar"]
+    return "\n".join(lines)
+
+
 def cmd_train_labels(args, cfg) -> None:
-    """train --data LABELS.csv: the user's own labelled clips (logic in train_job)."""
+    """train --data LABELS.csv --finetune / --scratch: a network trained on the user's own
+    labelled clips (logic in train_job)."""
     from fitscore_core.scorers.evaluation import format_report
     from fitscore_core.scorers.train_job import format_cv, train_from_labels
     clips, folds = ProgressBar("clips", unit="clip"), ProgressBar("folds", unit="fold")
@@ -280,10 +337,15 @@ def cmd_train(args) -> None:
         if args.posed:
             raise FitScoreError("--posed adds synthetic clips to --data synth; it is not for "
                                 "a LABELS.csv.")
-        return cmd_train_labels(args, cfg)
-    if args.cv is not None or args.oof or args.init or args.scratch:
-        raise FitScoreError("--cv, --oof, --init and --scratch are for --data LABELS.csv "
-                            "(your own labelled clips).")
+        if args.finetune and args.scratch:
+            raise FitScoreError("--finetune and --scratch exclude each other: fine-tune the "
+                                "pretrained network, or train one from scratch.")
+        if args.finetune or args.scratch:
+            return cmd_train_labels(args, cfg)
+        return cmd_learn_labels(args)
+    if args.cv is not None or args.oof or args.init or args.scratch or args.finetune:
+        raise FitScoreError("--cv, --oof, --init, --finetune and --scratch are for --data "
+                            "LABELS.csv (your own labelled clips).")
     if not args.out:
         raise FitScoreError("--out is required: where to write the checkpoint.")
     if args.data == "synth":
@@ -594,9 +656,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "cross-validation, per-fold and mean metrics")
     p.add_argument("--oof", metavar="OUT.csv", help="with --cv: write every clip's "
                    "out-of-fold prediction here")
-    p.add_argument("--init", metavar="PATH", help="LABELS.csv: fine-tune this checkpoint "
-                   "(default: the shipped models/<model>.pt when it exists)")
-    p.add_argument("--scratch", action="store_true", help="LABELS.csv: train from scratch")
+    p.add_argument("--init", metavar="PATH", help="LABELS.csv: the pretrained checkpoint the "
+                   "learner describes clips with, or that --finetune tunes (default: the "
+                   "shipped models/<model>.pt)")
+    p.add_argument("--finetune", action="store_true", help="LABELS.csv: fine-tune the whole "
+                   "network instead of the small-data learner (needs hundreds of clips)")
+    p.add_argument("--scratch", action="store_true", help="LABELS.csv: train a network from "
+                   "scratch instead of the small-data learner")
+    p.add_argument("--cache", default=None, help="LABELS.csv: pose cache folder (default: "
+                   "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    p.add_argument("--no-cache", action="store_true", help="LABELS.csv: estimate every "
+                   "video's poses again, without reading or writing the pose cache")
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "

@@ -271,8 +271,8 @@ def test_cross_validation_holds_out_whole_groups_and_writes_every_clip_once(load
 def test_cli_cross_validates_end_to_end(clinic, tmp_path, capsys):
     oof = tmp_path / "oof.csv"
     assert main(["train", "--model", "cnn1d", "--data", str(clinic / "LABELS.csv"), "--cv",
-                 "2", "--oof", str(oof), "--init", str(clinic / "init.pt"), "--epochs",
-                 "1", "--threads", "1"]) == 0
+                 "2", "--oof", str(oof), "--finetune", "--init", str(clinic / "init.pt"),
+                 "--epochs", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "2-fold cross-validation" in out and "\nmean " in out and "pooled" in out
     assert not list(tmp_path.glob("*.pt"))            # no --out: nothing but the OOF CSV

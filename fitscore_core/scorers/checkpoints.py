@@ -20,6 +20,7 @@ import torch
 
 from fitscore_core.config import FEATURES, FeatureSettings
 from fitscore_core.errors import FitScoreError
+from fitscore_core.scorers.learner import Learner
 from fitscore_core.scorers.networks import ARCHITECTURES
 
 FORMAT = "fitscore-scorer"
@@ -38,6 +39,7 @@ class Scorer:
     config: dict
     card: dict
     temperature: float = 1.0       # exercise logits are divided by it (calibration)
+    learner: Learner | None = None  # a gym's own standard on top of the frozen net
 
 
 def card_path(checkpoint: str | Path) -> Path:
@@ -64,6 +66,8 @@ def save_scorer(scorer: Scorer, path: str | Path) -> None:
                "config": scorer.config, "exercises": list(scorer.exercises),
                "faults": list(scorer.faults), "features": asdict(scorer.settings),
                "temperature": float(scorer.temperature), "state_dict": scorer.net.state_dict()}
+    if scorer.learner is not None:
+        payload["learner"] = scorer.learner.state()
     _atomic_write(path, lambda tmp: torch.save(payload, tmp))
     _atomic_write(card_path(path),
                   lambda tmp: Path(tmp).write_text(json.dumps(scorer.card, indent=2) + "\n"))
@@ -102,7 +106,14 @@ def load_scorer(path: str | Path, settings: FeatureSettings = FEATURES) -> Score
         raise FitScoreError(f"{path.name} does not match its architecture: "
                             f"{str(error).splitlines()[0]}") from None
     net.eval()
+    learner = None
+    if payload.get("learner") is not None:
+        try:
+            learner = Learner.from_state(payload["learner"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise FitScoreError(f"{path.name}: its small-data learner is damaged ({error})."
+                                ) from None
     card = json.loads(card_path(path).read_text()) if card_path(path).is_file() else {}
     return Scorer(payload["architecture"], net, list(payload["exercises"]),
                   list(payload["faults"]), trained, payload["config"], card,
-                  float(payload.get("temperature", 1.0)))
+                  float(payload.get("temperature", 1.0)), learner)

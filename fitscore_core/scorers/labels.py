@@ -120,8 +120,11 @@ def clip_rows(csv_path: Path, required: tuple[str, ...], optional: tuple[str, ..
         yield number, cell, where, label, path, exercise
 
 
-def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[LabelRow]:
+def read_labels(csv_path: str | Path, known: dict[str, list[str]], min_exercises: int = 2
+                ) -> list[LabelRow]:
     """Read and check LABELS.csv; the first problem found raises FitScoreError naming its row.
+    min_exercises: 2 for a network that learns to recognise the exercises, 1 for the
+    small-data learner (which keeps the pretrained recognizer).
 
     Faults of an exercise in `known` must be among its faults (a typo would otherwise train
     a new, empty fault); a new exercise brings new fault names, which are allowed.
@@ -151,7 +154,7 @@ def read_labels(csv_path: str | Path, known: dict[str, list[str]]) -> list[Label
     if not rows:
         raise FitScoreError(f"{name} has a header but no clips.")
     exercises = sorted({r.exercise for r in rows})
-    if len(exercises) < 2:
+    if len(exercises) < min_exercises:
         raise FitScoreError(f"{name}: every clip is {exercises[0]} (a single class); the "
                             "exercise recognizer needs clips of at least 2 exercises.")
     return rows
@@ -189,9 +192,12 @@ def fault_labels(row: LabelRow, faults: list[str]) -> np.ndarray:
 
 def examples_from_labels(rows: list[LabelRow], faults: list[str],
                          progress: Progress | None = None, backend=None,
-                         settings: FeatureSettings = FEATURES) -> list[Example]:
+                         settings: FeatureSettings = FEATURES, cache=None,
+                         left_out: list[str] | None = None) -> list[Example]:
     """Load every clip through the path real clips take (pose or import, cleaning,
-    normalization, the models' fps) and label it.
+    normalization, the models' fps) and label it. cache: a pose.cache.PoseCache (each video
+    estimated once, whatever the number of runs). left_out: when given, a clip that cannot
+    be read (nobody in it, a damaged file) is named there and skipped instead of stopping.
 
     Only the clip's score and faults are known, so each rep found gets them; a clip without
     a rep found gets one 'rep' spanning the whole clip so its faults still count in training.
@@ -199,10 +205,15 @@ def examples_from_labels(rows: list[LabelRow], faults: list[str],
     examples = []
     for k, row in enumerate(rows):
         try:
-            seq = load_sequence(row.path, backend=backend)
+            seq = load_sequence(row.path, backend=backend, cache=cache)
             feats = resample(normalize(seq), settings.fps)
         except FitScoreError as error:
-            raise FitScoreError(f"{row.where}: {error}") from None
+            if left_out is None:
+                raise FitScoreError(f"{row.where}: {error}") from None
+            left_out.append(f"{row.where}: {error}")
+            if progress is not None:
+                progress(k + 1, len(rows))
+            continue
         if feats.n_frames < 2:
             raise FitScoreError(f"{row.where}: the clip is too short (under 2 frames at "
                                 f"{settings.fps:g} fps).")

@@ -68,12 +68,16 @@ class CNN1D(nn.Module):
         self.heads = Heads(2 * width, n_exercises, n_faults, dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> ScorerOutput:
+        return self.heads(self.embed(x, mask))
+
+    def embed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, 30, N), (B, N) -> (B, 2·width): the clip embedding the heads read."""
         m = mask.unsqueeze(1).to(x.dtype)
         h = x * m
         for i, conv in enumerate(self.convs):
             out = self.act(conv(h)) * m   # padded steps stay exactly zero
             h = out + h if i > 0 else out  # residual after the first layer
-        return self.heads(masked_mean_max(h, mask))
+        return masked_mean_max(h, mask)
 
 
 class LSTMScorer(nn.Module):
@@ -92,13 +96,17 @@ class LSTMScorer(nn.Module):
         self.heads = Heads(4 * hidden, n_exercises, n_faults, dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> ScorerOutput:
+        return self.heads(self.embed(x, mask))
+
+    def embed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, 30, N), (B, N) -> (B, 4·hidden): the clip embedding the heads read."""
         steps = self.inp(x * mask.unsqueeze(1).to(x.dtype)).transpose(1, 2)  # (B, ⌈N/2⌉, h)
         step_mask = mask[:, ::2]   # step j sees frames 2j-1..2j+1: real while frame 2j is
         lengths = step_mask.sum(-1).clamp(min=1).cpu()
         packed = pack_padded_sequence(steps, lengths, batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=steps.shape[1])
-        return self.heads(masked_mean_max(out.transpose(1, 2), step_mask))
+        return masked_mean_max(out.transpose(1, 2), step_mask)
 
 
 ARCHITECTURES = {"cnn1d": CNN1D, "lstm": LSTMScorer}

@@ -19,6 +19,7 @@ import torch
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, pad_or_window
 from fitscore_core.scorers.checkpoints import Scorer
+from fitscore_core.scorers.descriptors import describe
 from fitscore_core.scorers.reps import segment_reps
 from fitscore_core.synth.exercises import UNKNOWN  # the answer for a movement that is no exercise
 
@@ -79,7 +80,12 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
 
 
 def known_exercises(scorer: Scorer) -> list[str]:
-    return [e for e in scorer.exercises if e != UNKNOWN]
+    """The exercises the scorer can name: the network's, or its learner's recognizers', plus
+    those its learner has a standard for."""
+    learner = scorer.learner
+    names = list(learner.recognizers) if learner is not None and learner.recognizers \
+        else [e for e in scorer.exercises if e != UNKNOWN]
+    return names + [e for e in (learner.heads if learner is not None else ()) if e not in names]
 
 
 def recognise(exercise_probs: dict[str, float]) -> str:
@@ -91,6 +97,11 @@ def recognise(exercise_probs: dict[str, float]) -> str:
                                       or exercise_probs[best] < MIN_KNOWN_CONFIDENCE):
         return UNKNOWN
     return best
+
+
+def describe_clip(scorer: Scorer, values: np.ndarray) -> np.ndarray:
+    """The learner's descriptor of (30, T) values through the scorer's frozen network."""
+    return describe(scorer.net, values, scorer.settings.n_frames, scorer.settings.window_stride)
 
 
 def person_frames(features: ClipFeatures) -> tuple[int, int]:
@@ -106,7 +117,7 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     if abs(features.fps - scorer.settings.fps) > 1e-6:
         raise ValueError(f"features at {features.fps} fps; the scorer reads "
                          f"{scorer.settings.fps} fps")
-    if exercise is not None and (exercise not in scorer.exercises or exercise == UNKNOWN):
+    if exercise is not None and exercise not in known_exercises(scorer):
         raise FitScoreError(f"The {scorer.name} model does not know the exercise {exercise!r}; "
                             f"it knows: {', '.join(known_exercises(scorer))}.")
     first, last = person_frames(features)
@@ -116,6 +127,10 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
                             "person in them).")
     probs, clip_score, clip_faults = run_net(scorer, [values])
     exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
+    learner, descriptor = scorer.learner, None
+    if learner is not None and learner.recognizers:
+        descriptor = describe_clip(scorer, values)
+        exercise_probs = learner.exercise_probs(descriptor)
     chosen = exercise or recognise(exercise_probs)
     if chosen == UNKNOWN:
         return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
@@ -125,18 +140,25 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")
     reps = segment_reps(values, features.fps, chosen)
     to_source = (source_fps or features.fps) / features.fps
+    head = learner.heads.get(chosen) if learner is not None else None
     if reps:
-        _, rep_scores, rep_faults = run_net(scorer, [values[:, r.start:r.end] for r in reps])
+        segments = [values[:, r.start:r.end] for r in reps]
+        _, rep_scores, rep_faults = run_net(scorer, segments)
         score = float(np.mean(rep_scores))
         fault_probs = rep_faults.max(0)
-        rep_results = [RepResult(round((first + r.start) * to_source),
-                                 round((first + r.end) * to_source), float(s))
-                       for r, s in zip(reps, rep_scores)]
     else:
         reasons.append("no complete repetition was found")
-        score, fault_probs, rep_results = float(clip_score[0]), clip_faults[0], []
+        segments, score, fault_probs = [], float(clip_score[0]), clip_faults[0]
     prefix = chosen + "."
     faults = {c[len(prefix):]: float(p) for c, p in zip(scorer.faults, fault_probs)
               if c.startswith(prefix)}
+    if head is not None:       # the gym's own standard, learnt on whole clips
+        descriptor = descriptor if descriptor is not None else describe_clip(scorer, values)
+        score = head.score(descriptor, values)
+        faults |= head.faults(descriptor)
+        rep_scores = [head.score(describe_clip(scorer, seg), seg) for seg in segments]
+    rep_results = [RepResult(round((first + r.start) * to_source),
+                             round((first + r.end) * to_source), float(s))
+                   for r, s in zip(reps, rep_scores)] if reps else []
     return ModelPrediction(scorer.name, chosen, exercise_probs, score, faults, rep_results,
                            bool(reasons), tuple(reasons))

@@ -7,6 +7,7 @@ import pytest
 
 import fitscore_core.pose.backends as backends
 from fitscore_core.errors import FitScoreError
+import fitscore_core.pose.cache as cache_module
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.pose.inputs import load_sequence
 from fitscore_core.pose.sequence import MultiPoseFrames
@@ -73,6 +74,87 @@ def test_a_corrupt_entry_is_estimated_again_and_replaced(tmp_path, clip, estimat
     fresh = PoseCache(tmp_path / "cache")
     fresh.poses(clip)
     assert (fresh.hits, fresh.misses) == (1, 0) and len(estimator) == 2
+
+
+def flip_middle(data: bytes) -> bytes:
+    """Eight bytes in the middle of the file inverted (inside the keypoint array)."""
+    mid = len(data) // 2
+    return data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 8]) + data[mid + 8:]
+
+
+def stored(entry) -> dict[str, np.ndarray]:
+    with np.load(entry) as data:
+        return {k: data[k] for k in data.files}
+
+
+def rewritten(entry, drop: str = "", **changes) -> None:
+    """The entry saved again as a valid zip with some arrays changed (or `drop`ped); its
+    digest is recomputed, so only the layout checks can refuse it, unless `sha256` is given."""
+    arrays = stored(entry) | changes
+    if "sha256" not in changes:
+        arrays["sha256"] = np.array(cache_module.payload_digest(arrays))
+    arrays.pop(drop, None)
+    with open(entry, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def negative_count(entry) -> None:
+    counts = stored(entry)["counts"].copy()
+    counts[0], counts[1] = -1, counts[1] + 1        # the sum still adds up
+    rewritten(entry, counts=counts)
+
+
+DAMAGE = {
+    "truncated to half": lambda e: e.write_bytes(e.read_bytes()[: e.stat().st_size // 2]),
+    "truncated by one byte": lambda e: e.write_bytes(e.read_bytes()[:-1]),
+    "bytes flipped in the middle": lambda e: e.write_bytes(flip_middle(e.read_bytes())),
+    "keypoints changed, digest stale": lambda e: rewritten(
+        e, people=stored(e)["people"] + 1, sha256=stored(e)["sha256"]),
+    "digest empty": lambda e: rewritten(e, sha256=np.array("")),
+    "digest missing": lambda e: rewritten(e, drop="sha256"),
+    "counts missing": lambda e: rewritten(e, drop="counts"),
+    "15 joints instead of 25": lambda e: rewritten(e, people=stored(e)["people"][:, :15]),
+    "(x, y) without confidence": lambda e: rewritten(e, people=stored(e)["people"][..., :2]),
+    "float64 keypoints": lambda e: rewritten(e, people=stored(e)["people"].astype(float)),
+    "counts do not add up": lambda e: rewritten(e, counts=stored(e)["counts"] + 1),
+    "a negative count": negative_count,
+    "fps not a number": lambda e: rewritten(e, fps=np.array(np.nan)),
+    "fps zero": lambda e: rewritten(e, fps=np.array(0.0)),
+    "size of three numbers": lambda e: rewritten(e, size=np.array([640, 480, 3], np.int32)),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_damaged_or_malformed_entry_is_never_trusted(tmp_path, clip, estimator, damage):
+    """Whatever is wrong with the stored file, the clip is estimated again, the right poses
+    are returned and the entry is overwritten with a good one."""
+    cache = PoseCache(tmp_path / "cache")
+    first = cache.poses(clip)
+    (entry,) = (tmp_path / "cache").glob("*.npz")
+    DAMAGE[damage](entry)
+    damaged = entry.read_bytes()
+    again = PoseCache(tmp_path / "cache")
+    frames = again.poses(clip)
+    assert len(estimator) == 2 and (again.hits, again.misses, again.damaged) == (0, 1, 1)
+    assert [len(p) for p in frames.people] == [len(p) for p in first.people]
+    for a, b in zip(first.people, frames.people):
+        np.testing.assert_array_equal(a, b)
+    assert entry.read_bytes() != damaged                  # overwritten
+    fresh = PoseCache(tmp_path / "cache")
+    fresh.poses(clip)
+    assert (fresh.hits, fresh.misses, fresh.damaged) == (1, 0, 0) and len(estimator) == 2
+
+
+def test_a_good_entry_passes_the_checks(tmp_path, clip, estimator):
+    """The checks refuse damage, not the entries put() writes: rewriting an entry unchanged
+    (same arrays, digest recomputed) still hits."""
+    cache = PoseCache(tmp_path / "cache")
+    cache.poses(clip)
+    (entry,) = (tmp_path / "cache").glob("*.npz")
+    rewritten(entry)
+    again = PoseCache(tmp_path / "cache")
+    again.poses(clip)
+    assert (again.hits, again.damaged) == (1, 0) and len(estimator) == 1
 
 
 def test_writes_are_atomic(tmp_path, clip, estimator, monkeypatch):

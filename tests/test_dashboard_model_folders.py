@@ -21,7 +21,8 @@ from fitscore_core.analysis import analyze, confidence, load_scorers
 from fitscore_core.config import MODELS_DIR
 from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME
 from fitscore_core.pose.cache import PoseCache
-from ui.model_folders import SHIPPED, card_lines, folder_label, folder_options, trained_folders
+from ui.model_folders import (SHIPPED, card_lines, folder_label, folder_lines,
+                              folder_options, trained_folders)
 from ui.state import DEFAULT_SAMPLE, SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +138,11 @@ def test_a_card_says_what_the_models_were_trained_on_and_their_figures():
     accuracy = shipped["test_metrics"]["all"]["exercise_accuracy"]
     assert f"exercise accuracy {accuracy:.1%}" in first[2]
     assert card_lines("cnn1d", {}) == ["**1D-CNN**: no model card beside the checkpoint"]
+    both = folder_lines({"cnn1d": card, "lstm": card | {"test_metrics": {}}})
+    assert both[0] == card_lines("cnn1d", card)
+    assert both[1][:2] == ["**LSTM**: trained on the same clips", "no held-out test figures"]
+    other = folder_lines({"cnn1d": card, "lstm": {"training_data": {"description": "x"}}})
+    assert other[1][0] == "**LSTM** trained on: x"
     assert card_lines("cnn1d", {"test_metrics": {}})[-1] == "no held-out test figures"
 
 
@@ -152,7 +158,8 @@ def test_a_trained_folder_is_used_by_every_page_and_switching_back_is_cached(
     shipped, expected = core_answers(SHIPPED), core_answers(gym)
     assert expected["Exercise"] != shipped["Exercise"]   # the fixture really differs
     assert answers(app)["Exercise"] == shipped["Exercise"]
-    entry = PoseCache().folder / f"{PoseCache().key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME)}.npz"
+    cache = PoseCache()
+    entry = cache.folder / f"{cache.key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME)}.npz"
     assert entry.is_file()            # the dashboard's analysis filled the pose cache
 
     poses, analyses = [], []

@@ -157,3 +157,18 @@ def card_lines(name: str, card: dict) -> list[str]:
         lines.append(f"{key.replace('_', ' ')}: " + " · ".join(shown[:MAX_FIGURES])
                      + (f" · … {more} more on the Models page" if more > 0 else ""))
     return lines
+
+
+def folder_lines(cards: dict[str, dict]) -> list[list[str]]:
+    """card_lines for each model of a folder; a model trained on the same data as the one
+    before it says so instead of repeating the description and clip counts."""
+    shown, previous = [], None
+    for name, card in cards.items():
+        lines = card_lines(name, card)
+        data = card.get("training_data") if card else None
+        if data and previous is not None and data == previous and len(lines) > 2:
+            lines = [lines[0].split(" trained on: ")[0] + ": trained on the same clips",
+                     *lines[2:]]
+        previous = data or None
+        shown.append(lines)
+    return shown

@@ -9,7 +9,7 @@ import streamlit as st
 
 from fitscore_core.errors import FitScoreError
 from ui import state
-from ui.model_folders import card_lines, folder_label, folder_options, models_home
+from ui.model_folders import folder_label, folder_lines, folder_options, models_home
 
 PICK, TYPED, ADDED, PROBLEM = "models_pick", "models_typed", "models_added", "models_problem"
 
@@ -59,5 +59,5 @@ def model_picker() -> None:
                   help="Type a folder's path and press Enter to add it to the list above.")
     if st.session_state.get(PROBLEM):
         st.error(st.session_state[PROBLEM])
-    for name, scorer in scorers.items():
-        st.caption("  \n".join(card_lines(name, scorer.card)))
+    for lines in folder_lines({name: scorer.card for name, scorer in scorers.items()}):
+        st.caption("  \n".join(lines))

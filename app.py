@@ -1,13 +1,16 @@
 """FitScore dashboard entry point: `streamlit run app.py`.
 
-Navigation and the shared sidebar; each page is a thin file in pages/ that reads the one
-Analysis (ui/state.py) the core produced for the chosen clip.
+Navigation and the shared sidebar (with the model folder choice, ui/model_picker.py); each
+page is a thin file in pages/ that reads the one Analysis (ui/state.py) the core produced
+for the chosen clip and models.
 """
 
 import streamlit as st
 
 from fitscore_core.config import LIMITS
-from ui.state import current_choice
+from ui.model_folders import folder_label
+from ui.model_picker import model_picker
+from ui.state import current_choice, model_folder
 
 st.set_page_config(page_title="FitScore", page_icon="🏋️", layout="wide")
 PAGES = [
@@ -19,11 +22,13 @@ PAGES = [
 ]
 page = st.navigation(PAGES)
 with st.sidebar:
-    st.markdown("**FitScore** scores exercise videos with two models, a 1D-CNN and an LSTM, "
-                "trained on synthetic clips (see README).")
+    st.markdown("**FitScore** scores exercise videos with two models, a 1D-CNN and an LSTM: "
+                "the shipped ones, trained on synthetic clips (see README), or yours.")
     st.caption(f"Videos up to {LIMITS.max_file_mb:g} MB and {LIMITS.max_duration_s:g} s. The "
                "app runs on this computer only; nothing is uploaded anywhere.")
+    model_picker()          # before the page, so the page uses the folder just chosen
 page.run()
 choice = current_choice()   # after the page: it may have just chosen a new clip
 if choice is not None:
-    st.sidebar.caption(f"Clip: **{choice.label}** · reference: {choice.reference_label}")
+    st.sidebar.caption(f"Clip: **{choice.label}** · reference: {choice.reference_label} · "
+                       f"models: {folder_label(model_folder())}")

@@ -9,7 +9,8 @@ knows); `<model>_exercise` is what that model itself answered (the user's choice
 is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
 `view` the camera view (front / diagonal / side / unknown). An input that fails gets its
 message in `error` and the batch goes on; rows are written as they finish, so an
-interrupted batch keeps what it did.
+interrupted batch keeps what it did. With a pose cache (`cache=PoseCache()`, what the CLI
+passes), a video scored before is not posed again.
 """
 
 import csv
@@ -45,8 +46,8 @@ def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
 
 
 def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
-              models_dir: str | Path | None = None, progress: Progress | None = None
-              ) -> list[dict]:
+              models_dir: str | Path | None = None, progress: Progress | None = None,
+              cache=None) -> list[dict]:
     inputs = list_inputs(source)
     if not inputs:
         raise FitScoreError(f"No videos, zips or OpenPose JSON folders found in {source}.")
@@ -58,7 +59,7 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
         for k, (label, path) in enumerate(inputs):
             row = {c: "" for c in COLUMNS} | {"path": label}
             try:
-                result = analyze(path, scorers, exercise=exercise)
+                result = analyze(path, scorers, exercise=exercise, cache=cache)
                 own = result.own_exercise
                 for name, p in result.predictions.items():
                     row[f"{name}_exercise"] = exercise or own[name]

@@ -35,6 +35,34 @@ class ProgressBar:
             self.bar.close()
 
 
+def add_cache_options(p: argparse.ArgumentParser, scope: str = "") -> None:
+    """--cache DIR and --no-cache (one or the other) on a command that poses videos."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--cache", metavar="DIR", default=None, help=f"{scope}pose cache "
+                       "folder (default: FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    group.add_argument("--no-cache", action="store_true", help=f"{scope}neither read nor "
+                       "write the pose cache: estimate every video's pose")
+
+
+def pose_cache(args):
+    """The PoseCache a command uses (--cache DIR, else the default folder), None with
+    --no-cache."""
+    if args.no_cache:
+        return None
+    from fitscore_core.pose.cache import PoseCache
+    return PoseCache(args.cache)
+
+
+def report_cache(cache) -> None:
+    """One line on what the pose cache saved, when a video went through it."""
+    if cache is None or not cache.hits + cache.misses:
+        return
+    damaged = (f" ({cache.damaged} damaged entr{'y' if cache.damaged == 1 else 'ies'} "
+               "estimated again)" if cache.damaged else "")
+    print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} "
+          f"estimated{damaged}")
+
+
 def cmd_info(args) -> None:
     from fitscore_core.pose.inputs import input_kind, load_poses
     kind = input_kind(args.input)
@@ -134,8 +162,7 @@ def cmd_bench_real(args) -> None:
               "(pass --real DIR)")
         return
     from fitscore_core.analysis import load_scorers
-    from fitscore_core.pose.cache import PoseCache
-    scorers, cache = load_scorers(args.models), PoseCache(args.cache)
+    scorers, cache = load_scorers(args.models), pose_cache(args)
     bar = ProgressBar("real clips", unit="clip")
     try:
         report = run_real(folder, scorers, cache=cache, progress=bar)
@@ -144,7 +171,7 @@ def cmd_bench_real(args) -> None:
     for note in report["missing"]:
         print(f"note: {note}; that set is skipped")
     print(format_real_table(report))
-    print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} estimated")
+    report_cache(cache)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.json}")
@@ -450,22 +477,24 @@ def cmd_analyze(args) -> None:
     import json
 
     from fitscore_core.analysis import analyze, load_scorers
-    scorers = load_scorers(args.models)
+    scorers, cache = load_scorers(args.models), pose_cache(args)
     bar = ProgressBar("pose")
     try:
-        result = analyze(args.input, scorers, exercise=args.exercise, progress=bar, fps=args.fps)
+        result = analyze(args.input, scorers, exercise=args.exercise, progress=bar, fps=args.fps,
+                         cache=cache)
     finally:
         bar.close()
     if args.reference:
         from fitscore_core.analysis import with_reference
         bar = ProgressBar("reference pose")
         try:
-            result = with_reference(result, args.reference, scorers, progress=bar)
+            result = with_reference(result, args.reference, scorers, progress=bar, cache=cache)
         finally:
             bar.close()
     print(format_analysis(result))
     if result.comparison is not None:
         print(format_comparison(result))
+    report_cache(cache)
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=2) + "\n")
         print(f"wrote {args.json}")
@@ -473,14 +502,16 @@ def cmd_analyze(args) -> None:
 
 def cmd_batch(args) -> None:
     from fitscore_core.batch import run_batch
+    cache = pose_cache(args)
     bar = ProgressBar("batch", unit="clip")
     try:
         rows = run_batch(args.input, args.out, exercise=args.exercise, models_dir=args.models,
-                         progress=bar)
+                         progress=bar, cache=cache)
     finally:
         bar.close()
     failed = sum(1 for r in rows if r["error"])
     print(f"wrote {args.out}: {len(rows)} inputs, {failed} failed")
+    report_cache(cache)
 
 
 def cmd_evaluate_clips(args) -> None:
@@ -496,9 +527,8 @@ def cmd_evaluate_clips(args) -> None:
         result_dicts,
         write_per_clip,
     )
-    from fitscore_core.pose.cache import PoseCache
     rows = read_eval_labels(args.data)
-    scorers, cache = load_scorers(args.models), PoseCache(args.cache)
+    scorers, cache = load_scorers(args.models), pose_cache(args)
     bar = ProgressBar("clips", unit="clip")
     try:
         results = evaluate_clips(rows, scorers, cache=cache, progress=bar)
@@ -509,7 +539,7 @@ def cmd_evaluate_clips(args) -> None:
     for r in results:
         if r.error:
             print(f"failed: {r.path}: {r.error}")
-    print(f"pose cache {cache.folder}: {cache.hits} clip(s) found, {cache.misses} estimated")
+    report_cache(cache)
     if args.json:
         Path(args.json).write_text(json.dumps({"metrics": metrics,
                                                "clips": result_dicts(results)}, indent=2) + "\n")
@@ -606,6 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.add_argument("--reference", metavar="REF", help="compare joint by joint with REF: "
                    "'builtin' (a correct execution of the exercise) or a clip (" + inp + ")")
+    add_cache_options(p)
     p.set_defaults(run=cmd_analyze)
 
     p = sub.add_parser("batch", help="score many inputs (a folder, or a CSV with a path column)")
@@ -613,6 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="results CSV")
     p.add_argument("--exercise", help="all inputs are this exercise")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    add_cache_options(p)
     p.set_defaults(run=cmd_batch)
 
     p = sub.add_parser("evaluate", help="metrics of a checkpoint on labelled synthetic clips, "
@@ -628,8 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the full report here")
     p.add_argument("--models", default=None, help="LABELS.csv: folder with cnn1d.pt and "
                    "lstm.pt (default: the shipped models)")
-    p.add_argument("--cache", default=None, help="LABELS.csv: pose cache folder (default: "
-                   "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    add_cache_options(p, "LABELS.csv: ")
     p.add_argument("--per-clip", metavar="OUT.csv", help="LABELS.csv: write every clip's "
                    "answers here")
     p.set_defaults(run=cmd_evaluate)
@@ -679,8 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.add_argument("--real", metavar="DIR", help="real: the folder of real clips (default: "
                    "../shared/real beside the checkout)")
-    p.add_argument("--cache", default=None, help="real: pose cache folder (default: "
-                   "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
+    add_cache_options(p, "real: ")
     p.add_argument("--json", help="real: write every figure and clip answer here")
     p.set_defaults(run=cmd_bench)
     return parser

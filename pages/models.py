@@ -10,6 +10,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.scorers.attribution import what_if
 from ui import plots, state
+from ui.model_folders import card_sections, figures, folder_label
 
 
 @st.cache_data(show_spinner="Re-scoring with the joint moved…", max_entries=256)
@@ -62,6 +63,9 @@ def card_summary(card: dict) -> None:
                                              else "–") for label, (key, fmt) in rows.items()}
                               for view, m in metrics.items()})
         st.dataframe(table, width="stretch")
+    for key, section in card_sections(card).items():
+        st.markdown(f"**{key.replace('_', ' ').capitalize()}:**  \n" + "  \n".join(
+            figures(section)))
     for note in ("git_commit_note", "wall_time_note"):
         if card.get(note):
             st.caption(card[note])
@@ -144,7 +148,8 @@ n_frames = result.model_features.n_frames
 frames = (int(round(span[0] * fps)), min(int(round(span[1] * fps)), n_frames))
 frames = None if frames == (0, n_frames) else frames
 choice = state.current_choice()
-clip_key = f"{choice.digest}|{choice.exercise}" if choice else result.sequence.source
+clip_key = (f"{choice.digest}|{choice.exercise}" if choice else result.sequence.source) \
+    + f"|{state.models_key()}"   # the same clip scored by other models is another entry
 changed = None
 if not result.known:
     st.info("This clip is none of the exercises FitScore knows, so there is no score to change.")
@@ -169,6 +174,7 @@ if changed is not None:
 st.subheader("Model cards", help=(
     "How each model was made and how well it did on clips it never saw during training, "
     "overall and per camera view."))
+st.caption(f"Models: {folder_label(state.model_folder())} (chosen in the sidebar).")
 scorers = state.models()
 for column, name in zip(st.columns(len(names)), names):
     with column, st.expander(f"Model card: {plots.model_label(name)}"):

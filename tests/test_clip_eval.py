@@ -246,6 +246,7 @@ def test_evaluate_csv_end_to_end_and_the_cache_saves_the_second_run(tmp_path, po
     def no_pose(*a, **k):
         raise AssertionError("the pose estimator ran although the cache has the clip")
     monkeypatch.setattr(backends, "extract_poses", no_pose)
+    monkeypatch.setattr(backends, "estimate_poses", no_pose)   # what the cache calls
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "3 clips, 0 failed" in text and "1 clip(s) found, 0 estimated" in text
@@ -270,7 +271,8 @@ def test_bench_real_on_a_folder_with_only_the_curl(tmp_path, pose_cache, capsys,
     if not any(pose_cache.glob("*.npz")):       # run alone: fill the cache first
         from fitscore_core.pose.cache import PoseCache
         PoseCache(pose_cache).poses(real / "bicep_curl_side.mp4")
-    monkeypatch.setattr(backends, "extract_poses", lambda *a, **k: pytest.fail("pose ran"))
+    for estimator in ("extract_poses", "estimate_poses"):
+        monkeypatch.setattr(backends, estimator, lambda *a, **k: pytest.fail("pose ran"))
     out_json = tmp_path / "real.json"
     assert main(["bench", "real", "--real", str(real), "--cache", str(pose_cache),
                  "--json", str(out_json)]) == 0

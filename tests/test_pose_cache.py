@@ -1,15 +1,25 @@
-"""The pose cache: keyed by a file's content (not its name), robust to a broken entry, and
-never leaving a half-written file. The estimator is replaced by a counting fake, so these
-tests check the cache, not MediaPipe."""
+"""The pose cache: keyed by a file's content (not its name), never trusting a damaged or
+malformed entry, never leaving a half-written file; used by analyze, batch, evaluate and
+bench real unless --no-cache. The estimator is replaced by a counting fake, so these tests
+check the cache, not MediaPipe."""
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+from test_scorers import _tiny_scorer
 
 import fitscore_core.pose.backends as backends
+import fitscore_core.pose.cache as cache_module
+from fitscore_core.analysis import analyze, load_scorers, with_reference
+from fitscore_core.batch import run_batch
+from fitscore_core.cli import main
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.pose.inputs import load_sequence
 from fitscore_core.pose.sequence import MultiPoseFrames
+from fitscore_core.scorers.checkpoints import save_scorer
 
 
 def fake_frames(path, n=12) -> MultiPoseFrames:
@@ -75,6 +85,87 @@ def test_a_corrupt_entry_is_estimated_again_and_replaced(tmp_path, clip, estimat
     assert (fresh.hits, fresh.misses) == (1, 0) and len(estimator) == 2
 
 
+def flip_middle(data: bytes) -> bytes:
+    """Eight bytes in the middle of the file inverted (inside the keypoint array)."""
+    mid = len(data) // 2
+    return data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 8]) + data[mid + 8:]
+
+
+def stored(entry) -> dict[str, np.ndarray]:
+    with np.load(entry) as data:
+        return {k: data[k] for k in data.files}
+
+
+def rewritten(entry, drop: str = "", **changes) -> None:
+    """The entry saved again as a valid zip with some arrays changed (or `drop`ped); its
+    digest is recomputed, so only the layout checks can refuse it, unless `sha256` is given."""
+    arrays = stored(entry) | changes
+    if "sha256" not in changes:
+        arrays["sha256"] = np.array(cache_module.payload_digest(arrays))
+    arrays.pop(drop, None)
+    with open(entry, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def negative_count(entry) -> None:
+    counts = stored(entry)["counts"].copy()
+    counts[0], counts[1] = -1, counts[1] + 1        # the sum still adds up
+    rewritten(entry, counts=counts)
+
+
+DAMAGE = {
+    "truncated to half": lambda e: e.write_bytes(e.read_bytes()[: e.stat().st_size // 2]),
+    "truncated by one byte": lambda e: e.write_bytes(e.read_bytes()[:-1]),
+    "bytes flipped in the middle": lambda e: e.write_bytes(flip_middle(e.read_bytes())),
+    "keypoints changed, digest stale": lambda e: rewritten(
+        e, people=stored(e)["people"] + 1, sha256=stored(e)["sha256"]),
+    "digest empty": lambda e: rewritten(e, sha256=np.array("")),
+    "digest missing": lambda e: rewritten(e, drop="sha256"),
+    "counts missing": lambda e: rewritten(e, drop="counts"),
+    "15 joints instead of 25": lambda e: rewritten(e, people=stored(e)["people"][:, :15]),
+    "(x, y) without confidence": lambda e: rewritten(e, people=stored(e)["people"][..., :2]),
+    "float64 keypoints": lambda e: rewritten(e, people=stored(e)["people"].astype(float)),
+    "counts do not add up": lambda e: rewritten(e, counts=stored(e)["counts"] + 1),
+    "a negative count": negative_count,
+    "fps not a number": lambda e: rewritten(e, fps=np.array(np.nan)),
+    "fps zero": lambda e: rewritten(e, fps=np.array(0.0)),
+    "size of three numbers": lambda e: rewritten(e, size=np.array([640, 480, 3], np.int32)),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_damaged_or_malformed_entry_is_never_trusted(tmp_path, clip, estimator, damage):
+    """Whatever is wrong with the stored file, the clip is estimated again, the right poses
+    are returned and the entry is overwritten with a good one."""
+    cache = PoseCache(tmp_path / "cache")
+    first = cache.poses(clip)
+    (entry,) = (tmp_path / "cache").glob("*.npz")
+    DAMAGE[damage](entry)
+    damaged = entry.read_bytes()
+    again = PoseCache(tmp_path / "cache")
+    frames = again.poses(clip)
+    assert len(estimator) == 2 and (again.hits, again.misses, again.damaged) == (0, 1, 1)
+    assert [len(p) for p in frames.people] == [len(p) for p in first.people]
+    for a, b in zip(first.people, frames.people):
+        np.testing.assert_array_equal(a, b)
+    assert entry.read_bytes() != damaged                  # overwritten
+    fresh = PoseCache(tmp_path / "cache")
+    fresh.poses(clip)
+    assert (fresh.hits, fresh.misses, fresh.damaged) == (1, 0, 0) and len(estimator) == 2
+
+
+def test_a_good_entry_passes_the_checks(tmp_path, clip, estimator):
+    """The checks refuse damage, not the entries put() writes: rewriting an entry unchanged
+    (same arrays, digest recomputed) still hits."""
+    cache = PoseCache(tmp_path / "cache")
+    cache.poses(clip)
+    (entry,) = (tmp_path / "cache").glob("*.npz")
+    rewritten(entry)
+    again = PoseCache(tmp_path / "cache")
+    again.poses(clip)
+    assert (again.hits, again.damaged) == (1, 0) and len(estimator) == 1
+
+
 def test_writes_are_atomic(tmp_path, clip, estimator, monkeypatch):
     folder = tmp_path / "cache"
     cache = PoseCache(folder)
@@ -126,3 +217,145 @@ def test_a_clip_with_nobody_in_it_is_remembered(tmp_path, clip, monkeypatch):
         with pytest.raises(FitScoreError, match="No person was found"):
             cache.poses(clip)
     assert len(calls) == 1 and (cache.hits, cache.misses) == (1, 1)
+
+
+# --- the commands that pose videos: analyze, batch, evaluate, bench real -------------------
+
+SQUAT = np.load("sample_videos/ground_truth/squat_good.npz")["keypoints"].astype(np.float32)
+
+
+@pytest.fixture
+def squat_estimator(monkeypatch):
+    """The estimator replaced by one that 'finds' the squat sample's true keypoints in any
+    file (so the analysis succeeds), recording the files it ran on."""
+    calls = []
+
+    def extract(path, backend=None, progress=None, limits=None):
+        calls.append(Path(path).name)
+        return MultiPoseFrames([k[None] for k in SQUAT], 30.0, (640, 480), str(path),
+                               "fake-backend")
+    monkeypatch.setattr(backends, "estimate_poses", extract)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """Tiny untrained scorers: these tests are about which poses are read, not scores."""
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("cnn1d", "lstm"):
+        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
+    return folder
+
+
+@pytest.fixture
+def videos(tmp_path):
+    """Three 'videos' in a folder: two with the same bytes under other names, one other."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "anna.mp4").write_bytes(b"anna's squats" * 500)
+    (folder / "anna copy.mov").write_bytes(b"anna's squats" * 500)
+    (folder / "ben.mp4").write_bytes(b"ben's squats" * 500)
+    return folder
+
+
+@pytest.fixture
+def default_folder(tmp_path, monkeypatch):
+    """FITSCORE_POSE_CACHE pointed at a folder that does not exist yet."""
+    folder = tmp_path / "default-cache"
+    monkeypatch.setenv("FITSCORE_POSE_CACHE", str(folder))
+    return folder
+
+
+def test_analyze_and_batch_take_a_cache(tmp_path, videos, squat_estimator, models_dir):
+    scorers, cache = load_scorers(models_dir), PoseCache(tmp_path / "cache")
+    first = analyze(videos / "anna.mp4", scorers, cache=cache)
+    assert squat_estimator == ["anna.mp4"] and (cache.hits, cache.misses) == (0, 1)
+    rows = run_batch(videos, tmp_path / "out.csv", models_dir=models_dir, cache=cache)
+    assert [r["error"] for r in rows] == ["", "", ""]
+    assert squat_estimator == ["anna.mp4", "ben.mp4"]      # anna and her copy: found
+    assert (cache.hits, cache.misses) == (2, 2)
+    again = analyze(videos / "anna copy.mov", scorers, cache=cache)
+    assert cache.hits == 3 and len(squat_estimator) == 2
+    np.testing.assert_array_equal(first.sequence.keypoints, again.sequence.keypoints)
+    assert {n: p.score for n, p in first.predictions.items()} == \
+        {n: p.score for n, p in again.predictions.items()}
+
+
+def test_a_reference_video_is_posed_through_the_cache(tmp_path, videos, squat_estimator,
+                                                      models_dir):
+    scorers, cache = load_scorers(models_dir), PoseCache(tmp_path / "cache")
+    result = analyze(videos / "anna.mp4", scorers, exercise="squat", cache=cache)
+    with_reference(result, videos / "anna copy.mov", scorers, cache=cache)
+    assert squat_estimator == ["anna.mp4"] and cache.hits == 1
+
+
+def test_cli_analyze_and_batch_use_the_default_folder(tmp_path, videos, squat_estimator,
+                                                      models_dir, default_folder, capsys):
+    clip = str(videos / "anna.mp4")
+    assert main(["analyze", clip, "--models", str(models_dir)]) == 0
+    assert main(["analyze", clip, "--models", str(models_dir)]) == 0
+    out = capsys.readouterr().out
+    assert squat_estimator == ["anna.mp4"] and len(list(default_folder.glob("*.npz"))) == 1
+    assert out.count(f"pose cache {default_folder}: ") == 2
+    assert "0 clip(s) found, 1 estimated" in out and "1 clip(s) found, 0 estimated" in out
+    assert main(["batch", str(videos), "--out", str(tmp_path / "r.csv"), "--models",
+                 str(models_dir)]) == 0
+    assert squat_estimator == ["anna.mp4", "ben.mp4"]
+    assert "2 clip(s) found, 1 estimated" in capsys.readouterr().out
+
+
+def test_cli_cache_dir_overrides_the_default(tmp_path, videos, squat_estimator, models_dir,
+                                             default_folder):
+    mine = tmp_path / "mine"
+    assert main(["batch", str(videos), "--out", str(tmp_path / "r.csv"), "--models",
+                 str(models_dir), "--cache", str(mine)]) == 0
+    assert len(list(mine.glob("*.npz"))) == 2 and not default_folder.exists()
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def labels_csv(videos: Path) -> Path:
+    path = videos / "labels.csv"
+    path.write_text("path,exercise\nanna.mp4,squat\nben.mp4,squat\n")
+    return path
+
+
+NO_CACHE_RUNS = {
+    "analyze": lambda v, m, t: ["analyze", str(v / "anna.mp4"), "--models", m],
+    "analyze with a reference clip": lambda v, m, t: [
+        "analyze", str(v / "anna.mp4"), "--models", m, "--exercise", "squat",
+        "--reference", str(v / "anna copy.mov")],
+    "batch": lambda v, m, t: ["batch", str(v), "--out", str(t / "r.csv"), "--models", m],
+    "evaluate": lambda v, m, t: ["evaluate", "--data", str(labels_csv(v)), "--models", m],
+    "bench real": lambda v, m, t: ["bench", "real", "--real", str(v), "--models", m],
+}
+
+
+@pytest.mark.parametrize("command", NO_CACHE_RUNS, ids=list(NO_CACHE_RUNS))
+def test_no_cache_never_reads_or_writes_the_cache(tmp_path, videos, squat_estimator,
+                                                   models_dir, default_folder, monkeypatch,
+                                                   command):
+    """The default folder already holds every clip's poses: with --no-cache the estimator
+    runs anyway, the folder is left exactly as it was, and no PoseCache is even asked."""
+    shutil.copy(videos / "anna.mp4", videos / "bicep_curl_side.mp4")  # what bench real reads
+    filler = PoseCache()
+    for clip in videos.glob("*.m*"):
+        filler.poses(clip)
+    before, calls = snapshot(default_folder), len(squat_estimator)
+
+    def untouched(*args, **kwargs):
+        raise AssertionError("the pose cache was used despite --no-cache")
+    for method in ("get", "put", "poses", "key"):
+        monkeypatch.setattr(PoseCache, method, untouched)
+    args = NO_CACHE_RUNS[command](videos, str(models_dir), tmp_path)
+    assert main(args + ["--no-cache"]) == 0
+    assert len(squat_estimator) > calls
+    assert snapshot(default_folder) == before
+
+
+def test_no_cache_and_cache_dir_are_one_or_the_other(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["analyze", "x.mp4", "--cache", str(tmp_path), "--no-cache"])
+    assert stop.value.code == 2 and "not allowed with argument" in capsys.readouterr().err

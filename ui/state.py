@@ -1,8 +1,11 @@
-"""The dashboard's one source of truth: which clip is chosen, and its cached Analysis.
+"""The dashboard's one source of truth: which clip and which model folder are chosen, and
+their cached Analysis.
 
-Pages call `current()` (or `analysis_or_stop()`) and draw what it returns; they never compute scores, features or
-alignments. Results are cached by file content (st.cache_data), the models are loaded once
-(st.cache_resource), so moving between pages, or back to a clip, never re-extracts.
+Pages call `current()` (or `analysis_or_stop()`) and draw what it returns; they never compute
+scores, features or alignments. Results are cached per (clip content, model folder)
+(st.cache_data), each folder's models are loaded once (st.cache_resource), and poses go
+through the pose cache (FITSCORE_POSE_CACHE), so moving between pages, back to a clip, or
+back to a model folder never re-extracts.
 """
 
 import hashlib
@@ -16,6 +19,8 @@ import streamlit as st
 from fitscore_core.analysis import (Analysis, analyze, load_scorers, with_attributions,
                                     with_reference)
 from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.cache import PoseCache
+from ui.model_folders import SHIPPED, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
@@ -37,9 +42,41 @@ class Choice:
     reference_label: str = "built-in"
 
 
-@st.cache_resource(show_spinner="Loading the models…")
+@st.cache_resource(show_spinner="Loading the models…", max_entries=8)
+def scorers_in(folder: str, folder_stamp: str) -> dict:
+    """A folder's models, loaded once per version of its files (`folder_stamp`)."""
+    return load_scorers(folder)
+
+
+def model_folder() -> str:
+    """The model folder every page uses: the last one chosen that loaded, else the shipped."""
+    return st.session_state.get("models_dir", SHIPPED)
+
+
+def models_key() -> str:
+    folder = model_folder()
+    return f"{folder}|{stamp(folder)}"
+
+
 def models() -> dict:
-    return load_scorers()
+    """The chosen folder's scorers ("cnn1d", "lstm")."""
+    folder = model_folder()
+    return scorers_in(folder, stamp(folder))
+
+
+def use_models(folder: str) -> str | None:
+    """Make `folder` the model folder of every page; when it lacks a model or a checkpoint
+    cannot be read, say why and keep the previous one."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        return f"{folder} is not a folder."
+    folder = str(path.resolve())
+    try:
+        scorers_in(folder, stamp(folder))
+    except FitScoreError as error:
+        return f"Could not use {folder}: {error} Still using the previous models."
+    st.session_state["models_dir"] = folder
+    return None
 
 
 def digest_of(data: bytes) -> str:
@@ -67,17 +104,18 @@ def saved_upload(name: str, data: bytes) -> Choice:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def analysis_for(digest: str, exercise: str | None, reference: str, reference_digest: str,
-                 _path: str, _label: str) -> Analysis:
+                 folder: str, folder_stamp: str, _path: str, _label: str) -> Analysis:
     """The full Analysis of a clip: both models, the comparison, the attributions. Keyed by
-    the clip's content, the exercise override and the reference (by content too). The
-    progress bar lives and dies inside, so a cache hit in another session replays nothing."""
-    scorers = models()
+    the clip's content, the exercise override, the reference (by content too) and the model
+    folder (and the version of its files). The progress bar lives and dies inside, so a
+    cache hit in another session replays nothing."""
+    scorers, poses = scorers_in(folder, folder_stamp), PoseCache()
     bar = ProgressBar(f"Finding the pose in {_label}")
     try:
-        result = analyze(_path, scorers, exercise=exercise, progress=bar)
+        result = analyze(_path, scorers, exercise=exercise, progress=bar, cache=poses)
     finally:
         bar.close()
-    result = with_reference(result, reference, scorers)
+    result = with_reference(result, reference, scorers, cache=poses)
     return with_attributions(result, scorers)
 
 
@@ -98,13 +136,16 @@ class ProgressBar:
 
 
 def run(choice: Choice) -> Analysis | None:
-    """Analyse the choice (or fetch it from the cache) and make it the current analysis;
-    a FitScoreError becomes a friendly message on the page, never a traceback."""
+    """Analyse the choice with the chosen models (or fetch it from the cache) and make it the
+    current analysis; a FitScoreError becomes a friendly message on the page, never a
+    traceback."""
     ref_digest = "" if choice.reference == BUILTIN else digest_of(
         Path(choice.reference).read_bytes())
+    folder = model_folder()
+    st.session_state["attempt"] = (choice, models_key())
     try:
         result = analysis_for(choice.digest, choice.exercise, choice.reference, ref_digest,
-                              choice.path, choice.label)
+                              folder, stamp(folder), choice.path, choice.label)
     except FitScoreError as error:
         st.session_state.pop("analysis", None)
         st.session_state["error"] = str(error)
@@ -116,10 +157,15 @@ def run(choice: Choice) -> Analysis | None:
 
 
 def current() -> Analysis | None:
-    """The analysis the pages show: the last one run, or the default sample's (so a first
+    """The analysis the pages show: the last clip asked for, with the chosen models (run
+    again when another model folder was chosen since), or the default sample's (so a first
     visit on any page shows results without uploading anything)."""
-    if "analysis" not in st.session_state and "error" not in st.session_state:
+    attempt = st.session_state.get("attempt")
+    if attempt is None and "analysis" not in st.session_state \
+            and "error" not in st.session_state:
         run(sample_choice(DEFAULT_SAMPLE))
+    elif attempt is not None and attempt[1] != models_key():
+        run(attempt[0])
     return st.session_state.get("analysis")
 
 

@@ -9,8 +9,10 @@ What is stored is everyone the backend found in every frame (MultiPoseFrames, be
 person is chosen and before any visibility threshold), so changing cleaning, features or
 thresholds never needs the pose estimator again. The key is the SHA-256 of the file's bytes
 plus the backend's name and the frame size the backend sees; entries are written atomically
-(a killed run leaves no half-written file). The folder is FITSCORE_POSE_CACHE, else
-~/.cache/fitscore/poses; it may be deleted at any time.
+(a killed run leaves no half-written file). An entry is trusted only when the SHA-256 of its
+arrays, stored inside it, matches and its shapes make sense: a truncated, bit-flipped or
+foreign file is treated as missing, estimated again and overwritten. The folder is
+FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be deleted at any time.
 """
 
 import hashlib
@@ -23,7 +25,10 @@ import numpy as np
 from fitscore_core.config import LIMITS
 from fitscore_core.pose.sequence import MultiPoseFrames
 
-FORMAT = 1  # bump when what is stored changes; old entries are then simply not found
+FORMAT = 2  # bump when what is stored changes; old entries are then simply not found
+# 2: the entry holds the SHA-256 of its arrays, checked on every read
+
+STORED = ("counts", "people", "fps", "size", "backend", "source")   # what the digest covers
 
 
 def default_cache_dir() -> Path:
@@ -40,44 +45,81 @@ def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def to_arrays(frames: MultiPoseFrames) -> dict[str, np.ndarray]:
+    """What an entry stores: everyone's keypoints flattened to (rows, 25, 3) float32 plus
+    the people count of each frame, and the clip's fps, size, backend and source."""
+    flat = (np.concatenate(frames.people).astype(np.float32) if frames.people
+            else np.zeros((0, 25, 3), np.float32))
+    return {"counts": np.array([len(p) for p in frames.people], np.int32), "people": flat,
+            "fps": np.array(frames.fps, np.float64),
+            "size": np.array(frames.size or (), np.int32),
+            "backend": np.array(frames.backend), "source": np.array(frames.source)}
+
+
+def payload_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over each stored array's name, dtype, shape and bytes, in a fixed order."""
+    digest = hashlib.sha256()
+    for name in STORED:
+        a = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def intact(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether an entry read back can be trusted: its digest matches and its layout is one
+    put() writes (a checksum alone would accept an entry written wrongly by other code)."""
+    counts, people, fps, size = (arrays[k] for k in ("counts", "people", "fps", "size"))
+    layout_ok = (
+        counts.ndim == 1 and counts.dtype.kind == "i" and bool((counts >= 0).all())
+        and people.dtype == np.float32 and people.ndim == 3 and people.shape[1:] == (25, 3)
+        and int(counts.sum()) == len(people)
+        and fps.ndim == 0 and fps.dtype.kind == "f" and bool(np.isfinite(fps)) and fps > 0
+        and size.ndim == 1 and size.dtype.kind == "i" and len(size) in (0, 2)
+        and bool((size > 0).all())
+        and all(arrays[k].ndim == 0 and arrays[k].dtype.kind == "U"
+                for k in ("backend", "source", "sha256")))
+    return layout_ok and str(arrays["sha256"]) == payload_digest(arrays)
+
+
 class PoseCache:
     """Folder of `<key>.npz` files, one per (clip content, backend)."""
 
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
         self.hits = self.misses = 0
+        self.damaged = 0      # entries found but not trusted (counted in misses too)
 
     def key(self, path: str | Path, backend_name: str) -> str:
         tag = f"{file_digest(path)}|{backend_name}|{LIMITS.pose_max_side}|{FORMAT}"
         return hashlib.sha256(tag.encode()).hexdigest()[:40]
 
     def get(self, key: str) -> MultiPoseFrames | None:
+        """The stored frames, or None when the entry is missing or cannot be trusted."""
         entry = self.folder / f"{key}.npz"
         if not entry.is_file():
             return None
         try:
             with np.load(entry, allow_pickle=False) as data:
-                counts = data["counts"]
-                flat = data["people"]
-                size = tuple(int(v) for v in data["size"]) if data["size"].size else None
-                fps, backend, source = float(data["fps"]), str(data["backend"]), str(data["source"])
-        except (OSError, ValueError, KeyError):
-            return None  # unreadable entry: estimate again and overwrite it
+                arrays = {name: data[name] for name in STORED + ("sha256",)}
+        except Exception:  # zipfile, zlib, EOF, OS or npy errors: whatever a damaged file raises
+            arrays = None
+        if arrays is None or not intact(arrays):
+            self.damaged += 1
+            return None        # estimated again and overwritten by poses()
+        counts, flat, size = arrays["counts"], arrays["people"], arrays["size"]
         people = np.split(flat, np.cumsum(counts)[:-1]) if len(counts) else []
-        return MultiPoseFrames(people=list(people), fps=fps, size=size, source=source,
-                               backend=backend)
+        return MultiPoseFrames(people=list(people), fps=float(arrays["fps"]),
+                               size=tuple(int(v) for v in size) if size.size else None,
+                               source=str(arrays["source"]), backend=str(arrays["backend"]))
 
     def put(self, key: str, frames: MultiPoseFrames) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        counts = np.array([len(p) for p in frames.people], np.int32)
-        flat = (np.concatenate(frames.people).astype(np.float32) if frames.people
-                else np.zeros((0, 25, 3), np.float32))
+        arrays = to_arrays(frames)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, counts=counts, people=flat, fps=frames.fps,
-                                    size=np.array(frames.size or (), np.int32),
-                                    backend=frames.backend, source=frames.source)
+                np.savez_compressed(f, **arrays, sha256=np.array(payload_digest(arrays)))
             os.replace(tmp, self.folder / f"{key}.npz")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -10,18 +10,23 @@ import numpy as np
 import pytest
 import torch
 
-import fitscore_core.pose.backends as backends
 from fitscore_core.cli import main
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
-from fitscore_core.features import ClipFeatures
+from fitscore_core.features import ClipFeatures, normalize, resample
+from fitscore_core.pose import backends
 from fitscore_core.pose.cache import PoseCache
+from fitscore_core.pose.cleaning import clean
 from fitscore_core.pose.sequence import MultiPoseFrames
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.scorers.descriptors import joint_angles, kinematics
 from fitscore_core.scorers.forest import Forest, fit_forest
-from fitscore_core.scorers.learner import neighbour_features
-from fitscore_core.scorers.learner_job import learn_from_labels, learner_folds
+from fitscore_core.scorers.learner import distance_matrix, neighbour_features
+from fitscore_core.scorers.learner_job import (
+    learn_from_labels,
+    learner_folds,
+    person_only,
+)
 from fitscore_core.scorers.networks import CNN1D
 from fitscore_core.scorers.scoring import predict
 from fitscore_core.scorers.training import Example
@@ -182,8 +187,6 @@ def test_a_single_exercise_labels_set_trains_and_learns_the_difference(learnt):
 def test_baselines_run_on_the_same_folds(learnt, gym):
     """Re-derive the DTW 1-NN and majority answers from the recorded folds: each held-out
     clip gets the score of its DTW-nearest clip among the other folds' clips."""
-    from fitscore_core.scorers.learner import distance_matrix
-    from fitscore_core.scorers.learner_job import person_only
     run, _ = learnt
     rows = run.cv.predictions
     folds = np.array([r["fold"] for r in rows])
@@ -192,15 +195,10 @@ def test_baselines_run_on_the_same_folds(learnt, gym):
     for r in rows:
         groups.setdefault(int(r["source"][4:6]) // 2, set()).add(r["fold"])
     assert all(len(f) == 1 for f in groups.values())           # a person in one fold only
-    root, poses = gym
-    from fitscore_core.features import normalize, resample
-    from fitscore_core.pose.sequence import PoseSequence
+    _, poses = gym
     values = []
     for r in rows:
-        seq = PoseSequence(poses[r["source"]], 15.0, (640, 480))
-        from fitscore_core.pose.cleaning import clean
-        frames = MultiPoseFrames([k[None] for k in seq.keypoints], 15.0, (640, 480))
-        f = resample(normalize(clean(frames)), FEATURES.fps)
+        f = resample(normalize(clean(fake_poses(poses, r["source"]))), FEATURES.fps)
         values.append(person_only(Example(f.values, "push_up", 0, np.zeros((1, 2), int),
                                           np.zeros(1), np.zeros((1, 0)), "")).values)
     dist = distance_matrix(values)
@@ -212,7 +210,7 @@ def test_baselines_run_on_the_same_folds(learnt, gym):
         assert r["majority_score"] == majority
 
 
-def test_the_saved_learner_scores_with_the_gyms_standard(learnt, gym):
+def test_the_saved_learner_scores_with_the_gyms_standard(learnt):
     run, out = learnt
     scorer = load_scorer(out)
     assert scorer.learner is not None and set(scorer.learner.heads) == {"push_up"}
@@ -224,9 +222,6 @@ def test_the_saved_learner_scores_with_the_gyms_standard(learnt, gym):
         "learner", "dtw_1nn", "majority")
     assert card["small_data"]["heads"]["push_up"]["faults_learnt"] == ["sagging_hips"]
     # fresh clips of new people: clean ones score higher than sagging ones
-    _, poses = gym
-    from fitscore_core.features import normalize, resample
-    from fitscore_core.pose.cleaning import clean
     good, bad = [], []
     for seed in range(5):
         for sag, into in ((0.0, good), (0.9, bad)):

@@ -22,9 +22,14 @@ from scipy.stats import spearmanr
 from fitscore_core.errors import FitScoreError
 from fitscore_core.scorers.checkpoints import Scorer, save_scorer
 from fitscore_core.scorers.evaluation import roc_auc
-from fitscore_core.scorers.learner import (ExerciseHead, Learner,
-                                           describe_all, distance_matrix, fit_learner,
-                                           label_kind)
+from fitscore_core.scorers.learner import (
+    ExerciseHead,
+    Learner,
+    describe_all,
+    distance_matrix,
+    fit_learner,
+    label_kind,
+)
 from fitscore_core.scorers.scoring import recognise, run_net
 from fitscore_core.scorers.training import Example
 
@@ -330,8 +335,12 @@ def learn_from_labels(name: str, labels_csv: str | Path, out: str | Path | None 
     """LABELS.csv -> checked rows -> clips (pose cache) -> descriptors, DTW -> (CV with
     baselines, OOF CSV) -> (learner on every clip, saved with its card). A LABELS.csv of a
     single exercise is the common case: the base model keeps recognising the exercise."""
-    from fitscore_core.scorers.labels import (examples_from_labels, known_faults, read_labels,
-                                              vocabulary)
+    from fitscore_core.scorers.labels import (
+        examples_from_labels,
+        known_faults,
+        read_labels,
+        vocabulary,
+    )
     from fitscore_core.scorers.train_job import resolve_init
     if out is None and cv is None:
         raise FitScoreError("--out is required (or give --cv K to only cross-validate).")

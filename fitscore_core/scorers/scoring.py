@@ -21,7 +21,9 @@ from fitscore_core.features import ClipFeatures, pad_or_window
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.descriptors import describe
 from fitscore_core.scorers.reps import segment_reps
-from fitscore_core.synth.exercises import UNKNOWN  # the answer for a movement that is no exercise
+from fitscore_core.synth.exercises import (
+    UNKNOWN,  # the answer for a movement that is no exercise
+)
 
 MIN_EXERCISE_CONFIDENCE = 0.6
 # Below this calibrated probability, the best known exercise is not named: the answer is

@@ -126,6 +126,8 @@ def cmd_bench(args) -> None:
         return cmd_bench_models(args)
     if args.what == "real":
         return cmd_bench_real(args)
+    if args.what == "upper-coco":
+        return cmd_bench_upper_coco(args)
     from fitscore_core.bench.speed import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
@@ -149,6 +151,19 @@ def cmd_bench_models(args) -> None:
               f"{row['model']}: {row['ms']:.0f} ms (target: both <= 2 s)")
     print("comparison (DTW + per-joint table), 60 s client:")
     print(format_bench(bench_comparison()))
+
+
+def cmd_bench_upper_coco(args) -> None:
+    """Synthetic upper-body clips framed from the waist or knees up, as COCO-18 JSON."""
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.bench.upper_coco import format_upper_coco, run_upper_coco
+    scorers = load_scorers(args.models)
+    bar = ProgressBar("clips", unit="clip")
+    try:
+        table = run_upper_coco(scorers, n=args.n, progress=bar)
+    finally:
+        bar.close()
+    print(format_upper_coco(table))
 
 
 def cmd_bench_real(args) -> None:
@@ -702,11 +717,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
-    p.add_argument("what", nargs="?", choices=("pose", "models", "real"), default="pose",
+    p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco"),
+                   default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
-                   "models' figures on the real clips in ../shared/real")
+                   "models' figures on the real clips in ../shared/real; upper-coco: on "
+                   "synthetic upper-body clips framed from the waist or knees up, as "
+                   "COCO-18 JSON")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
+    p.add_argument("--n", type=int, default=800, help="upper-coco: clips to generate")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.add_argument("--real", metavar="DIR", help="real: the folder of real clips (default: "
                    "../shared/real beside the checkout)")

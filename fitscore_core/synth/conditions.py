@@ -100,14 +100,9 @@ def random_framing(kps: np.ndarray, size: tuple[int, int], exercise: str, lying:
             return (*cut_frame(kps, size, left_x=x), "lying-" + name)
     if not lying and u < (0.45 if upper else 0.06):
         name = list(CUTS)[int(rng.integers(len(CUTS)))]
-        a, b, share = CUTS[name]
-        ya = max(_median_y(kps, a), _median_y(kps, a + 3))       # right and left joint
-        yb = max(_median_y(kps, b), _median_y(kps, b + 3))
-        y = ya + share * (yb - ya)
-        if np.isfinite(y):
-            y += rng.normal(0, 0.03) * (size[1])
-            out, new = cut_frame(kps, size, bottom_y=y)
-            return out, new, name
+        cut = cut_below(kps, size, name, rng)
+        if cut is not None:
+            return (*cut, name)
     if u > 0.9:                            # tight: a side of the frame cuts into the body
         seen = kps[..., 2] > 0
         if seen.any():
@@ -122,6 +117,19 @@ def random_framing(kps: np.ndarray, size: tuple[int, int], exercise: str, lying:
                 return (*cut_frame(kps, size, left_x=xs.min() + cut * np.ptp(xs)), "tight-left")
             return (*cut_frame(kps, size, right_x=xs.max() - cut * np.ptp(xs)), "tight-right")
     return kps, size, "whole"
+
+
+def cut_below(kps: np.ndarray, size: tuple[int, int], name: str, rng: np.random.Generator
+              ) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """An upper-body framing: the frame's bottom at the CUTS line `name` (a little above or
+    below it); None when the joints that place the line are never seen."""
+    a, b, share = CUTS[name]
+    ya = max(_median_y(kps, a), _median_y(kps, a + 3))       # right and left joint
+    yb = max(_median_y(kps, b), _median_y(kps, b + 3))
+    y = ya + share * (yb - ya)
+    if not np.isfinite(y):
+        return None
+    return cut_frame(kps, size, bottom_y=y + rng.normal(0, 0.03) * size[1])
 
 
 def hold_ends(joints3d: np.ndarray, fps: float, rng: np.random.Generator

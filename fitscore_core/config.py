@@ -22,6 +22,9 @@ class Limits:
     pose_max_side: int = 640            # frames are downscaled to this long side before pose
     max_zip_uncompressed_mb: float = 200.0  # a keypoint zip may not expand beyond this
     max_zip_entries: int = 20_000       # ~10 min at 30 fps
+    # Tracking cost grows with the people in a frame; a crowd adds nothing to one client's
+    # score, so only this many, the largest by bounding box, are followed.
+    max_people_per_frame: int = 10
 
 
 @dataclass(frozen=True)

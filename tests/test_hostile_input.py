@@ -70,6 +70,37 @@ def _cli(capsys, *argv: str) -> str:
     return err
 
 
+# ------------------------------------------------ 5: people per frame
+
+def _person(cx: float, size: float) -> np.ndarray:
+    rng = np.random.default_rng(int(cx))
+    kps = np.zeros((25, 3), np.float32)
+    kps[:, 0] = cx + rng.uniform(-0.25, 0.25, 25) * size
+    kps[:, 1] = 400 + rng.uniform(-0.5, 0.5, 25) * size
+    kps[:, 2] = 0.9
+    return kps
+
+
+def test_people_per_frame_are_capped_to_the_largest_and_the_notes_say_so(monkeypatch):
+    shapes = []
+    real = cleaning.linear_sum_assignment
+
+    def spy(cost):
+        shapes.append(cost.shape)
+        return real(cost)
+
+    monkeypatch.setattr(cleaning, "linear_sum_assignment", spy)
+    cap = LIMITS.max_people_per_frame
+    crowd = [_person(20.0 + 15 * i, 20.0) for i in range(60)]      # 60 small people
+    client = _person(2000.0, 500.0)                                 # listed last
+    frames = MultiPoseFrames([np.stack(crowd + [client])] * 12, fps=30.0, source="crowd")
+    seq = track_main_person(frames)
+    np.testing.assert_allclose(seq.keypoints[:, :, :2], np.stack([client] * 12)[:, :, :2])
+    assert shapes and all(rows <= cap and cols <= cap for rows, cols in shapes)
+    assert any(f"more than {cap} people" in note and "kept the" in note and "largest" in note
+               for note in seq.notes), seq.notes
+
+
 # ------------------------------------------------ 6: a header that lies about the frame count
 
 def _lying_avi(path: Path, n_frames: int = 40, fps: float = 10.0, claims: int = 5) -> Path:

@@ -70,6 +70,81 @@ def _cli(capsys, *argv: str) -> str:
     return err
 
 
+# ------------------------------------------------ 1: the frame rate of keypoint input
+
+@pytest.mark.parametrize("fps", [0.01, 1e-9, 0.5, 241.0, 1e9])
+def test_keypoint_fps_outside_the_sane_range_is_refused(tmp_path, fps):
+    folder = _folder(tmp_path / "op", n_frames=3)
+    with pytest.raises(FitScoreError, match=r"^The frame rate .* is outside the 1–240 fps"):
+        read_openpose(folder, fps=fps)
+
+
+@pytest.mark.parametrize("fps", [0.01, 1000])
+def test_sidecar_fps_outside_the_range_is_refused_in_a_folder_and_an_upload(tmp_path, fps):
+    folder = _folder(tmp_path / "op", n_frames=3, meta={"fps": fps})
+    with pytest.raises(FitScoreError, match=r"^fitscore_meta\.json: \"fps\" .* outside the "
+                                            r"1–240 fps"):
+        read_openpose(folder)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in folder.iterdir():
+            archive.writestr(path.name, path.read_bytes())
+    with pytest.raises(FitScoreError, match=r"outside the 1–240 fps"):
+        read_openpose_zip_bytes(buffer.getvalue(), "upload.zip")
+
+
+def test_keypoint_input_longer_than_the_duration_limit_is_refused(tmp_path):
+    folder = _folder(tmp_path / "long", n_frames=10)
+    limits = replace(LIMITS, max_duration_s=5.0)
+    assert read_openpose(folder, fps=2.0, limits=limits).n_frames == 10   # 5 s: at the limit
+    with pytest.raises(FitScoreError) as err:
+        read_openpose(folder, fps=1.0, limits=limits)                    # 10 s
+    assert str(err.value) == ("long is 10 s long at 1 fps (10 frames); the limit is 5 s — "
+                              "trim it, or check the frame rate.")
+
+
+def test_cli_tiny_fps_on_keypoint_input_is_one_error_line(tmp_path, capsys):
+    folder = _folder(tmp_path / "OP", n_frames=4)
+    err = _cli(capsys, "info", str(folder), "--fps", "0.01")
+    assert "outside the 1–240 fps" in err
+    err = _cli(capsys, "tensor", str(folder), "--fps", "1e-9", "--out", str(tmp_path / "x.npz"))
+    assert "outside the 1–240 fps" in err
+
+
+def test_features_refuse_a_clip_whose_frame_rate_makes_it_absurdly_long():
+    kps = np.zeros((10, 25, 3), np.float32)
+    kps[:, :, :2] = np.random.default_rng(0).uniform(100, 300, (10, 25, 2))
+    kps[:, :, 2] = 0.9
+    with pytest.raises(FitScoreError, match=r"frame rate"):
+        build_features(PoseSequence(kps, fps=1e-9, size=(640, 480)))
+
+
+# ------------------------------------------------ 4: the frame size in the sidecar
+
+def test_sidecar_frame_size_beyond_the_resolution_limit_is_refused(tmp_path):
+    folder = _folder(tmp_path / "op", n_frames=2, meta={"fps": 30, "width": 30000,
+                                                        "height": 30000})
+    with pytest.raises(FitScoreError) as err:
+        read_openpose(folder)
+    assert str(err.value) == ("op was refused: its fitscore_meta.json gives a frame size of "
+                              "30000×30000, beyond the 3840×2160 limit; correct or delete the "
+                              "sidecar.")
+    portrait = _folder(tmp_path / "portrait", n_frames=2, meta={"width": 2160, "height": 3840})
+    assert read_openpose(portrait).size == (2160, 3840)
+
+
+def test_drawing_never_allocates_beyond_the_resolution_limit():
+    canvas = annotate.blank_canvas((5000, 100))
+    assert canvas.shape == (100, 3840, 3)
+    assert annotate.blank_canvas((100, 5000)).shape == (3840, 100, 3)
+    assert annotate.blank_canvas((4000, 3000)).shape == (2160, 3840, 3)
+    kps = np.zeros((2, 25, 3), np.float32)
+    kps[:, :, :2] = 90_000.0
+    kps[:, :, 2] = 0.9
+    width, height = annotate.frame_size(PoseSequence(kps, fps=30.0))   # size from keypoints
+    assert max(width, height) <= 3840 and min(width, height) <= 2160
+
+
 # ------------------------------------------------ 5: people per frame
 
 def _person(cx: float, size: float) -> np.ndarray:
@@ -143,3 +218,65 @@ def test_duration_limit_holds_while_decoding_not_only_from_the_header(tmp_path):
     honest = estimate_poses(path, backend=_OnePerson(), limits=replace(LIMITS,
                                                                        max_duration_s=10.0))
     assert honest.n_frames == 40
+
+
+# ------------------------------------------------ 9: keypoint JSON that parses badly
+
+def _first_number(digits: bytes) -> bytes:
+    """A BODY_25 frame whose first number is written out as `digits`."""
+    return (b'{"people": [{"pose_keypoints_2d": [' + digits + b", "
+            + b", ".join([b"1.0"] * 74) + b"]}]}")
+
+
+@pytest.mark.parametrize("body, message", [
+    (b'{"people": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", r"nested too deeply"),
+    (_first_number(b"9" * 5000), r"not a finite number"),              # int() refuses it
+    (_first_number(b"9" * 401), r"not a finite number"),               # float() overflows
+], ids=["nested-100000", "int-5000-digits", "int-401-digits"])
+def test_keypoint_json_that_parses_badly_is_refused_naming_the_file(tmp_path, body, message):
+    folder = _folder(tmp_path / "bad", n_frames=2)
+    (folder / _name(1)).write_bytes(body)
+    with pytest.raises(FitScoreError, match=r"^clip_000000000001_keypoints\.json.*" + message):
+        read_openpose(folder)
+
+
+@pytest.mark.parametrize("meta", [b'{"fps": ' + b"3" * 5000 + b"}",
+                                  b'{"fps": ' + b"3" * 401 + b"}",
+                                  b'{"width": ' + b"6" * 5000 + b', "height": 480}',
+                                  b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"],
+                         ids=["fps-5000-digits", "fps-401-digits", "width-5000-digits",
+                              "nested-100000"])
+def test_sidecar_that_parses_badly_is_refused(tmp_path, meta):
+    folder = _folder(tmp_path / "bad", n_frames=2)
+    (folder / "fitscore_meta.json").write_bytes(meta)
+    with pytest.raises(FitScoreError, match=r"^fitscore_meta\.json"):
+        read_openpose(folder)
+
+
+def test_cli_deeply_nested_keypoint_json_is_one_error_line(tmp_path, capsys):
+    folder = _folder(tmp_path / "deep", n_frames=2)
+    (folder / _name(0)).write_bytes(b"[" * 100_000)
+    assert "clip_000000000000_keypoints.json" in _cli(capsys, "info", str(folder))
+
+
+# ------------------------------------------------ 16: absurd coordinates
+
+def test_absurd_coordinates_are_refused_naming_the_input_without_warnings(tmp_path):
+    huge = [1e308 if i % 3 < 2 else 0.9 for i in range(75)]
+    folder = _folder(tmp_path / "huge", n_frames=3, frame=_frame(huge),
+                     meta={"fps": 30, "source": "squat_good.mp4"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FitScoreError) as err:
+            load_sequence(folder)
+    message = str(err.value)
+    assert "huge" in message and "squat_good.mp4" not in message
+    assert "far outside any frame" in message
+
+
+def test_no_person_message_names_the_input_not_the_sidecar_source(tmp_path):
+    folder = _folder(tmp_path / "empty_clip", n_frames=3, frame=_frame(),
+                     meta={"fps": 30, "source": "squat_good.mp4"})
+    with pytest.raises(FitScoreError, match=r"^No person was found in any frame of "
+                                            r"empty_clip\.$"):
+        load_sequence(folder)

@@ -16,6 +16,11 @@ the frame rate nor the frame size, so FitScore adds a `fitscore_meta.json` sidec
 exports, and reads one back if present; without it the fps defaults to DEFAULT_FPS and the
 caller should tell the user (`fps_source == "default"`).
 
+The clip is checked against the limits before any frame is parsed: a frame rate in
+LIMITS.keypoint_fps, at most LIMITS.max_duration_s long (as a video), a sidecar frame size
+within LIMITS.max_resolution, coordinates within ±LIMITS.max_coordinate_px. A tiny frame rate
+would otherwise make a 10 s clip hours long once resampled, and gigabytes with it.
+
 Zips come from users, so they are read in memory with limits (file size, entry count, declared
 and actually decompressed bytes) and refused whole if any entry name tries to leave the folder.
 """
@@ -70,10 +75,15 @@ class OpenPoseFrames(MultiPoseFrames):
 
     fps_source: str = "default"
     layout: str = ""
+    label: str = ""   # the folder or zip as the user named it (source may be the sidecar's)
 
     @property
     def fps_is_default(self) -> bool:
         return self.fps_source == "default"
+
+    @property
+    def input_name(self) -> str:
+        return self.label or super().input_name
 
 
 # ----------------------------------------------------------------------------------- reading
@@ -107,14 +117,14 @@ def read_openpose(path: str | Path, fps: float | None = None,
                                 f"files (*{KEYPOINT_SUFFIX}).")
     except OSError as err:  # unreadable file or folder (permissions, vanished mid-read)
         raise FitScoreError(f"{label} cannot be read ({err.strerror or err}).") from None
-    return _frames_from_files(files, label, fps)
+    return _frames_from_files(files, label, fps, limits)
 
 
 def read_openpose_zip_bytes(data: bytes, name: str = "upload.zip", fps: float | None = None,
                             limits: Limits = LIMITS) -> OpenPoseFrames:
     """Same as read_openpose for a zip already in memory (an upload), nothing written to disk."""
     _check_size(len(data), name, limits)
-    return _frames_from_files(_zip_files(io.BytesIO(data), name, limits), name, fps)
+    return _frames_from_files(_zip_files(io.BytesIO(data), name, limits), name, fps, limits)
 
 
 def _check_size(n_bytes: int, label: str, limits: Limits) -> None:
@@ -247,18 +257,30 @@ def _natural_key(name: str) -> list[int | str]:
             for i, part in enumerate(re.split(r"(\d+)", posixpath.basename(name)))]
 
 
+def _parse_int(text: str) -> int | float:
+    """JSON integers of more than 18 digits become floats (inf beyond 1e308): Python's int()
+    refuses 4300+ digits and float(int) overflows past 308, both as tracebacks."""
+    return int(text) if len(text) <= 18 else float(text)
+
+
 def _load_json(name: str, data: bytes) -> object:
+    """Any JSON a user could hand over, or a FitScoreError naming the file: never a traceback."""
     shown = posixpath.basename(name)
     try:
-        return json.loads(data)
+        return json.loads(data, parse_int=_parse_int)
     except json.JSONDecodeError as err:
         raise FitScoreError(f"{shown} is not valid JSON (line {err.lineno}, column "
                             f"{err.colno}: {err.msg}).") from None
     except UnicodeDecodeError:
         raise FitScoreError(f"{shown} is not text (not UTF-8 JSON).") from None
+    except RecursionError:
+        raise FitScoreError(f"{shown} is nested too deeply to be OpenPose JSON.") from None
+    except (ValueError, OverflowError) as err:
+        raise FitScoreError(f"{shown} is not valid JSON ({err}).") from None
 
 
-def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
+def _parse_frame(name: str, data: bytes, label: str, limits: Limits
+                 ) -> tuple[list[np.ndarray], str | None]:
     """One frame file -> (its people as (J, 3) arrays, layout name or None if nobody)."""
     shown = posixpath.basename(name)
     doc = _load_json(name, data)
@@ -287,6 +309,7 @@ def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
         if not np.isfinite(kps).all():
             raise FitScoreError(f"{shown}: person {i} has a value that is not a finite number.")
         kps[kps[:, 2] <= 0] = 0.0  # "not found": no stray coordinates for later stages to use
+        _check_coordinates(kps, f"{shown} in {label}: person {i}", limits)
         people.append(kps.astype(np.float32))
         layouts.add(_LAYOUTS[n])
     if len(layouts) > 1:
@@ -295,13 +318,37 @@ def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
     return people, layouts.pop() if layouts else None
 
 
+def _check_coordinates(kps: np.ndarray, who: str, limits: Limits) -> None:
+    """Refuse a found joint placed absurdly far away (1e308): garbage, not a position, and it
+    would overflow float32 and every size computed from it."""
+    limit = limits.max_coordinate_px
+    bad = np.abs(kps) > limit
+    if bad.any():
+        value = kps[bad][0]
+        raise FitScoreError(f"{who} has the value {value:g}, far outside any frame (keypoint "
+                            f"pixels stay within ±{limit:g}); the file is not usable.")
+
+
 def _positive_number(value: object) -> bool:
     """A real, finite, > 0 number; bools and strings are not ("30" in JSON is a typo to report)."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
+    try:
+        return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(value) and value > 0)
+    except OverflowError:   # an int beyond float's range
+        return False
 
 
-def _parse_meta(name: str, data: bytes) -> _Meta:
+def _fps_range(limits: Limits) -> str:
+    low, high = limits.keypoint_fps
+    return f"{low:g}–{high:g} fps"
+
+
+def _fps_in_range(fps: float, limits: Limits) -> bool:
+    low, high = limits.keypoint_fps
+    return low <= fps <= high
+
+
+def _parse_meta(name: str, data: bytes, label: str, limits: Limits) -> _Meta:
     """The sidecar FitScore writes; a hand-edited one is checked as strictly as the frames."""
     doc = _load_json(name, data)
     if not isinstance(doc, dict):
@@ -309,6 +356,9 @@ def _parse_meta(name: str, data: bytes) -> _Meta:
     fps = doc.get("fps")
     if fps is not None and not _positive_number(fps):
         raise FitScoreError(f'{META_NAME}: "fps" must be a positive number, got {fps!r}.')
+    if fps is not None and not _fps_in_range(fps, limits):
+        raise FitScoreError(f'{META_NAME}: "fps" is {fps:g}, outside the {_fps_range(limits)} '
+                            "a clip can have; correct or delete the sidecar.")
     width, height = doc.get("width"), doc.get("height")
     size = None
     if width is not None or height is not None:
@@ -316,22 +366,53 @@ def _parse_meta(name: str, data: bytes) -> _Meta:
                    for v in (width, height)):
             raise FitScoreError(f'{META_NAME}: "width" and "height" must be positive whole '
                                 f"numbers, got {width!r} and {height!r}.")
+        max_long, max_short = limits.max_resolution
+        if max(width, height) > max_long or min(width, height) > max_short:
+            raise FitScoreError(f"{label} was refused: its {META_NAME} gives a frame size of "
+                                f"{width}×{height}, beyond the {max_long}×{max_short} limit; "
+                                "correct or delete the sidecar.")
         size = (width, height)
     source = doc.get("source") or ""
     return _Meta(float(fps) if fps is not None else None, size, str(source))
 
 
-def _frames_from_files(files: dict[str, bytes], label: str,
-                       fps: float | None) -> OpenPoseFrames:
-    """Parsed, ordered, layout-checked frames; fps from argument > sidecar > DEFAULT_FPS."""
+def _seconds(s: float) -> str:
+    """185.0 -> "185", 120.033 -> "120.03" (as video.py words a duration)."""
+    return f"{round(s, 2):g}"
+
+
+def _frames_from_files(files: dict[str, bytes], label: str, fps: float | None,
+                       limits: Limits = LIMITS) -> OpenPoseFrames:
+    """Parsed, ordered, layout-checked frames; fps from argument > sidecar > DEFAULT_FPS.
+
+    Everything the limits bound (frame rate, duration) is checked from the file count and
+    the sidecar before a single frame is parsed.
+    """
     if fps is not None and not _positive_number(fps):
         raise FitScoreError(f"The frame rate must be a positive number, got {fps!r}.")
+    if fps is not None and not _fps_in_range(fps, limits):
+        raise FitScoreError(f"The frame rate {fps:g} is outside the {_fps_range(limits)} "
+                            "keypoint input may have; give the clip's real frame rate.")
     meta_name = next((n for n in files if posixpath.basename(n) == META_NAME), None)
-    meta = _parse_meta(meta_name, files[meta_name]) if meta_name else _Meta(None, None, "")
+    meta = (_parse_meta(meta_name, files[meta_name], label, limits) if meta_name
+            else _Meta(None, None, ""))
+    names = [n for n in files if n != meta_name]
+    if fps is not None:
+        chosen, fps_source = float(fps), "argument"
+    elif meta.fps is not None:
+        chosen, fps_source = meta.fps, "sidecar"
+    else:
+        chosen, fps_source = DEFAULT_FPS, "default"
+    duration = len(names) / chosen
+    if duration > limits.max_duration_s:
+        raise FitScoreError(f"{label} is {_seconds(duration)} s long at {chosen:g} fps "
+                            f"({len(names)} frames); the limit is "
+                            f"{_seconds(limits.max_duration_s)} s — trim it, or check the "
+                            "frame rate.")
     people: list[np.ndarray] = []
     layout, layout_file = "", ""
-    for name in _frame_order([n for n in files if n != meta_name]):
-        frame, frame_layout = _parse_frame(name, files[name])
+    for name in _frame_order(names):
+        frame, frame_layout = _parse_frame(name, files[name], label, limits)
         if frame_layout and layout and frame_layout != layout:
             raise FitScoreError(
                 f"The clip mixes keypoint layouts: {posixpath.basename(layout_file)} is "
@@ -342,15 +423,9 @@ def _frames_from_files(files: dict[str, bytes], label: str,
         body25 = [coco18_to_body25(p) if len(p) == 18 else p for p in frame]
         people.append(np.stack(body25).astype(np.float32) if body25
                       else np.zeros((0, 25, 3), np.float32))
-    if fps is not None:
-        chosen, fps_source = float(fps), "argument"
-    elif meta.fps is not None:
-        chosen, fps_source = meta.fps, "sidecar"
-    else:
-        chosen, fps_source = DEFAULT_FPS, "default"
     return OpenPoseFrames(people=people, fps=chosen, size=meta.size,
                           source=meta.source or label, backend=BACKEND,
-                          fps_source=fps_source, layout=layout)
+                          fps_source=fps_source, layout=layout, label=label)
 
 
 # ----------------------------------------------------------------------------------- writing

@@ -259,6 +259,66 @@ def test_cli_deeply_nested_keypoint_json_is_one_error_line(tmp_path, capsys):
     assert "clip_000000000000_keypoints.json" in _cli(capsys, "info", str(folder))
 
 
+# ------------------------------------------------ 11: an interrupted extract
+
+def _clip(n_frames: int, x: float) -> PoseSequence:
+    kps = np.zeros((n_frames, 25, 3), np.float32)
+    kps[:, :, 0], kps[:, :, 1], kps[:, :, 2] = x, 200.0, 0.9
+    return PoseSequence(kps, fps=30.0, size=(640, 480), source="clip.mp4")
+
+
+def _interrupt_after(monkeypatch, n_writes: int) -> None:
+    """Ctrl-C while the export writes: the n_writes + 1-th file write raises KeyboardInterrupt."""
+    real = Path.write_bytes
+    count = [0]
+
+    def write_bytes(self, data):
+        if self.name.endswith(openpose_json.KEYPOINT_SUFFIX) or self.name == "fitscore_meta.json":
+            count[0] += 1
+            if count[0] > n_writes:
+                raise KeyboardInterrupt
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def test_an_interrupted_export_leaves_nothing_that_passes_for_a_clip(tmp_path, monkeypatch):
+    target = tmp_path / "out" / "OP"
+    _interrupt_after(monkeypatch, 4)
+    with pytest.raises(KeyboardInterrupt):
+        write_openpose(_clip(20, 100.0), target, name="clip")
+    monkeypatch.undo()
+    with pytest.raises(FitScoreError):
+        read_openpose(target)
+    assert list((tmp_path / "out").iterdir()) == []                # no temporary folder left
+    written = write_openpose(_clip(20, 100.0), target, name="clip")
+    assert written[-1].name == "fitscore_meta.json" and read_openpose(target).n_frames == 20
+
+
+def test_an_interrupted_re_export_keeps_the_previous_complete_one(tmp_path, monkeypatch):
+    target = tmp_path / "OP"
+    write_openpose(_clip(6, 100.0), target, name="clip")
+    _interrupt_after(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        write_openpose(_clip(6, 300.0), target, name="clip")
+    monkeypatch.undo()
+    frames = read_openpose(target)
+    assert frames.n_frames == 6 and all(p[0, 0, 0] == 100.0 for p in frames.people)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["OP"]
+
+
+def test_a_folder_missing_frames_its_sidecar_counts_is_refused(tmp_path):
+    target = tmp_path / "OP"
+    write_openpose(_clip(10, 100.0), target, name="clip")
+    for t in range(4, 10):
+        (target / _name(t)).unlink()
+    with pytest.raises(FitScoreError) as err:
+        read_openpose(target)
+    assert str(err.value) == ("OP is incomplete: its fitscore_meta.json says 10 frames but 4 "
+                              "keypoint files are there (an interrupted export?); extract it "
+                              "again.")
+
+
 # ------------------------------------------------ 16: absurd coordinates
 
 def test_absurd_coordinates_are_refused_naming_the_input_without_warnings(tmp_path):

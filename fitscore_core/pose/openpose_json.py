@@ -14,7 +14,8 @@ OpenPose writes one `<name>_<frame:012d>_keypoints.json` per frame holding every
 (`pose_keypoints_2d` = x0, y0, c0, x1, ...; confidence 0 means "not found"). It records neither
 the frame rate nor the frame size, so FitScore adds a `fitscore_meta.json` sidecar when it
 exports, and reads one back if present; without it the fps defaults to DEFAULT_FPS and the
-caller should tell the user (`fps_source == "default"`).
+caller should tell the user (`fps_source == "default"`). The sidecar also records the frame
+count, so a folder that lost frames (an interrupted copy) is refused rather than read short.
 
 The clip is checked against the limits before any frame is parsed: a frame rate in
 LIMITS.keypoint_fps, at most LIMITS.max_duration_s long (as a video), a sidecar frame size
@@ -31,8 +32,11 @@ import io
 import json
 import math
 import numbers
+import os
 import posixpath
 import re
+import secrets
+import shutil
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -93,6 +97,7 @@ class _Meta:
     fps: float | None
     size: tuple[int, int] | None
     source: str
+    n_frames: int | None = None   # what the export wrote; None in sidecars before it was kept
 
 
 def read_openpose(path: str | Path, fps: float | None = None,
@@ -372,8 +377,12 @@ def _parse_meta(name: str, data: bytes, label: str, limits: Limits) -> _Meta:
                                 f"{width}×{height}, beyond the {max_long}×{max_short} limit; "
                                 "correct or delete the sidecar.")
         size = (width, height)
+    n_frames = doc.get("frames")
+    if n_frames is not None and not (isinstance(n_frames, int) and not isinstance(n_frames, bool)
+                                     and n_frames >= 0):
+        raise FitScoreError(f'{META_NAME}: "frames" must be a whole number, got {n_frames!r}.')
     source = doc.get("source") or ""
-    return _Meta(float(fps) if fps is not None else None, size, str(source))
+    return _Meta(float(fps) if fps is not None else None, size, str(source), n_frames)
 
 
 def _seconds(s: float) -> str:
@@ -385,8 +394,8 @@ def _frames_from_files(files: dict[str, bytes], label: str, fps: float | None,
                        limits: Limits = LIMITS) -> OpenPoseFrames:
     """Parsed, ordered, layout-checked frames; fps from argument > sidecar > DEFAULT_FPS.
 
-    Everything the limits bound (frame rate, duration) is checked from the file count and
-    the sidecar before a single frame is parsed.
+    Everything the limits bound (frame rate, duration, completeness) is checked from the file
+    count and the sidecar before a single frame is parsed.
     """
     if fps is not None and not _positive_number(fps):
         raise FitScoreError(f"The frame rate must be a positive number, got {fps!r}.")
@@ -397,6 +406,10 @@ def _frames_from_files(files: dict[str, bytes], label: str, fps: float | None,
     meta = (_parse_meta(meta_name, files[meta_name], label, limits) if meta_name
             else _Meta(None, None, ""))
     names = [n for n in files if n != meta_name]
+    if meta.n_frames is not None and meta.n_frames != len(names):
+        raise FitScoreError(f"{label} is incomplete: its {META_NAME} says {meta.n_frames} frames "
+                            f"but {len(names)} keypoint files are there (an interrupted "
+                            "export?); extract it again.")
     if fps is not None:
         chosen, fps_source = float(fps), "argument"
     elif meta.fps is not None:
@@ -471,7 +484,8 @@ def _openpose_files(seq: PoseSequence, name: str,
         if progress:
             progress(t + 1, seq.n_frames)
     width, height = seq.size if seq.size else (None, None)
-    meta = {"fps": float(seq.fps), "width": width, "height": height, "source": seq.source}
+    meta = {"fps": float(seq.fps), "width": width, "height": height, "source": seq.source,
+            "frames": seq.n_frames}
     yield META_NAME, json.dumps(meta, indent=1).encode()
 
 
@@ -480,21 +494,70 @@ def write_openpose(seq: PoseSequence, out_dir: str | Path, name: str = "fitscore
     """One OpenPose JSON per frame plus the sidecar in out_dir; returns them (sidecar last).
 
     Refuses a folder already holding other clips' keypoint files: reading it back would
-    silently mix the two clips.
+    silently mix the two clips. Everything is written into a temporary folder beside out_dir
+    and moved into place only once complete, so an interrupted export (Ctrl-C, a full disk)
+    leaves out_dir as it was, never a few hundred frames that pass for a short clip; the
+    sidecar, moved last, records the frame count the reader checks.
     """
     out_dir = Path(out_dir)
     _check_name(name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FitScoreError(f"{out_dir} is a file; give a folder for the keypoint files.")
     ours = {frame_filename(name, t) for t in range(seq.n_frames)}
-    stale = sorted(p.name for p in out_dir.glob(f"*{KEYPOINT_SUFFIX}") if p.name not in ours)
-    if stale:
-        raise FitScoreError(f"{out_dir} already holds other OpenPose keypoint files (e.g. "
-                            f"{stale[0]}); choose an empty folder.")
-    written = []
-    for filename, data in _openpose_files(seq, name, progress):
-        (out_dir / filename).write_bytes(data)
-        written.append(out_dir / filename)
-    return written
+    if out_dir.is_dir():
+        stale = sorted(p.name for p in out_dir.glob(f"*{KEYPOINT_SUFFIX}")
+                       if p.name not in ours)
+        if stale:
+            raise FitScoreError(f"{out_dir} already holds other OpenPose keypoint files (e.g. "
+                                f"{stale[0]}); choose an empty folder.")
+    try:
+        partial = _partial_folder(out_dir)
+        try:
+            names = []
+            for filename, data in _openpose_files(seq, name, progress):
+                (partial / filename).write_bytes(data)
+                names.append(filename)
+            _move_into_place(partial, out_dir, names)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    except OSError as err:  # no permission, disk full, a path that cannot be a folder
+        raise FitScoreError(f"{out_dir} cannot be written ({err.strerror or err}).") from None
+    return [out_dir / filename for filename in names]
+
+
+def _partial_folder(out_dir: Path) -> Path:
+    """A new hidden folder for the export: beside out_dir, so one rename completes it, or
+    inside an existing out_dir whose parent is not writable (`--out .` in a home folder).
+    os.mkdir, not mkdtemp: the export keeps the permissions the user's umask gives."""
+    target = out_dir.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(4)
+    beside = target.parent / f".{target.name}.partial-{token}"
+    try:
+        beside.mkdir()
+        return beside
+    except OSError:
+        if not out_dir.is_dir():
+            raise
+    inside = out_dir / f".partial-{token}"
+    inside.mkdir()
+    return inside
+
+
+def _move_into_place(partial: Path, out_dir: Path, names: list[str]) -> None:
+    """The complete export in `partial` becomes out_dir: one rename when out_dir is absent or
+    empty (and partial is beside it); else file by file (the user's other files stay), the
+    old sidecar removed first and the new one moved last, so a folder caught half-way has
+    no sidecar vouching for it."""
+    try:
+        os.rename(partial, out_dir)
+        return
+    except OSError:
+        if not out_dir.is_dir():
+            raise
+    (out_dir / META_NAME).unlink(missing_ok=True)
+    for filename in names:   # the sidecar is the last name
+        os.replace(partial / filename, out_dir / filename)
 
 
 def openpose_zip_bytes(seq: PoseSequence, name: str = "fitscore",

@@ -319,7 +319,7 @@ def test_a_folder_missing_frames_its_sidecar_counts_is_refused(tmp_path):
                               "again.")
 
 
-# ------------------------------------------------ 16: absurd coordinates
+# ------------------------------------------------ 16: absurd coordinates, a truncated data set
 
 def test_absurd_coordinates_are_refused_naming_the_input_without_warnings(tmp_path):
     huge = [1e308 if i % 3 < 2 else 0.9 for i in range(75)]
@@ -340,3 +340,12 @@ def test_no_person_message_names_the_input_not_the_sidecar_source(tmp_path):
     with pytest.raises(FitScoreError, match=r"^No person was found in any frame of "
                                             r"empty_clip\.$"):
         load_sequence(folder)
+
+
+def test_truncated_data_set_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "synth.npz"
+    np.savez_compressed(path, format_version=np.array(1),
+                        keypoints=np.random.default_rng(0).random((200, 25, 3)))
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(FitScoreError, match=r"synth\.npz"):
+        load_dataset(path)

@@ -27,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fitscore_core.config import LIMITS
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress, input_kind
 from fitscore_core.pose.sequence import PoseSequence
@@ -69,22 +70,32 @@ def features_to_pixels(values: np.ndarray, centre: tuple[float, float], scale: f
     return out
 
 
+def within_limit(width: int, height: int) -> tuple[int, int]:
+    """(width, height) cut to LIMITS.max_resolution (long side, short side either way up):
+    no size a file claims can make a drawing allocate more than a 4K frame."""
+    max_long, max_short = LIMITS.max_resolution
+    if width >= height:
+        return min(width, max_long), min(height, max_short)
+    return min(width, max_short), min(height, max_long)
+
+
 def frame_size(seq: PoseSequence) -> tuple[int, int]:
     """(width, height) to draw the clip on: its frame size, or for a keypoint import
-    without one, the extent of its keypoints plus a margin."""
+    without one, the extent of its keypoints plus a margin; never beyond the limit."""
     if seq.size:
-        return int(seq.size[0]), int(seq.size[1])
+        return within_limit(int(seq.size[0]), int(seq.size[1]))
     found = seq.keypoints[..., 2] > 0
     if not found.any():
         return DEFAULT_SIZE
     xy = seq.keypoints[..., :2][found]
-    return int(np.ceil(xy[:, 0].max() * 1.1)) + 1, int(np.ceil(xy[:, 1].max() * 1.1)) + 1
+    return within_limit(int(np.ceil(xy[:, 0].max() * 1.1)) + 1,
+                        int(np.ceil(xy[:, 1].max() * 1.1)) + 1)
 
 
 def blank_canvas(size: tuple[int, int], colour: tuple[int, int, int] = CANVAS_BGR
                  ) -> np.ndarray:
-    """(H, W, 3) BGR image of one colour; size is (width, height)."""
-    width, height = size
+    """(H, W, 3) BGR image of one colour; size is (width, height), cut to the limit."""
+    width, height = within_limit(*size)
     canvas = np.empty((max(height, 1), max(width, 1), 3), np.uint8)
     canvas[:] = colour
     return canvas

@@ -22,6 +22,15 @@ class Limits:
     pose_max_side: int = 640            # frames are downscaled to this long side before pose
     max_zip_uncompressed_mb: float = 200.0  # a keypoint zip may not expand beyond this
     max_zip_entries: int = 20_000       # ~10 min at 30 fps
+    # OpenPose JSON records no frame rate: one given (--fps, the sidecar) outside this range
+    # is a typo, and a tiny one would turn a short clip into hours of resampled frames.
+    keypoint_fps: tuple[float, float] = (1.0, 240.0)
+    # Keypoints are pixels: a joint even a 4K frame could place (off-screen included) lies
+    # well inside this; 1e308 is an exporter's garbage, refused before any arithmetic.
+    max_coordinate_px: float = 100_000.0
+    # Tracking cost grows with the people in a frame; a crowd adds nothing to one client's
+    # score, so only this many, the largest by bounding box, are followed.
+    max_people_per_frame: int = 10
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fitscore_core.config import FEATURES, FeatureSettings
+from fitscore_core.config import FEATURES, LIMITS, FeatureSettings
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import MODEL_15, MODEL_JOINTS
@@ -37,6 +37,9 @@ UPPER_ARM_PER_TORSO = 0.60   # shoulder-elbow / neck-midhip (synth bodies: media
                              # side-view curl: 0.58)
 HEAD_PER_TORSO = 0.40        # neck-nose / neck-midhip (synth bodies: median 0.39)
 MIN_SEEN_FRAMES = 0.1        # a reference point must be seen in this share of frames
+# Inputs are refused beyond LIMITS.max_duration_s when read; a PoseSequence made in code with
+# a wrong frame rate (1e-9 fps: 10 frames "last" 300 years) must not reach the allocation.
+MAX_RESAMPLE_S = 10 * LIMITS.max_duration_s
 ROW_LABELS = tuple(f"{joint} {axis}" for joint in MODEL_15.joints for axis in ("x", "y"))
 # Feature row r of a joint <-> the same axis of its left/right partner.
 _MIRROR_ROWS = np.array([2 * MODEL_15.mirror[r // 2] + r % 2 for r in range(30)])
@@ -147,6 +150,10 @@ def resample(features: ClipFeatures, fps: float) -> ClipFeatures:
     if features.n_frames == 0 or abs(features.fps - fps) < 1e-6:
         return features
     duration = features.n_frames / features.fps
+    if not duration <= MAX_RESAMPLE_S:
+        raise FitScoreError(f"{features.n_frames} frames at {features.fps:g} fps would last "
+                            f"{duration:.3g} s, far beyond the {LIMITS.max_duration_s:g} s "
+                            "limit: check the clip's frame rate.")
     n_out = max(1, round(duration * fps))
     t = np.minimum(np.arange(n_out) / fps * features.fps, features.n_frames - 1)
     lo = np.floor(t).astype(int)

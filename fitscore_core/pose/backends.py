@@ -223,7 +223,7 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     total = max(info.frame_count, 1)
     # closing(): if the backend raises, stop the decoder now, not when the traceback is freed
     try:
-        with closing(prefetch(iter_frames(path, limits.pose_max_side))) as stream:
+        with closing(prefetch(iter_frames(path, limits.pose_max_side, limits))) as stream:
             for _, frame, scale in stream:
                 kps = np.array(pose(frame), np.float32).reshape(-1, 25, 3)
                 kps[..., :2] /= scale

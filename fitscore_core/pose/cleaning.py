@@ -7,12 +7,13 @@
 Each step is a pure function PoseSequence -> PoseSequence that says what it did in `notes`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import savgol_filter
 
+from fitscore_core.config import LIMITS, Limits
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import MultiPoseFrames, PoseSequence
 
@@ -29,64 +30,94 @@ class _Track:
     people: list[np.ndarray]
     centre: np.ndarray
     size: float
+    score: float = 0.0   # body size × mean confidence, summed over every frame seen
 
     @property
     def last_frame(self) -> int:
         return self.frames[-1]
 
-    def score(self) -> float:
-        """Largest and most consistent: body size × confidence summed over every frame seen."""
-        return float(sum(_size(p) * p[:, 2].mean() for p in self.people))
+    def add(self, t: int, person: np.ndarray, centre: np.ndarray, size: float) -> None:
+        self.frames.append(t)
+        self.people.append(person)
+        self.centre, self.size = centre, size
+        self.score += size * float(person[:, 2].mean())
 
 
-def _centre(person: np.ndarray) -> np.ndarray:
-    seen = person[:, 2] > 0
-    return person[seen, :2].mean(axis=0) if seen.any() else np.zeros(2)
+def _boxes(people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P, 25, 3) -> centres (P, 2) of the joints found (0, 0 if none) and sizes (P,): the
+    diagonal of their bounding box in pixels (0 with fewer than 2 joints). One pass for all
+    the people of a frame: per-pair Python work made a crowd cost seconds per frame."""
+    seen = people[:, :, 2] > 0
+    count = seen.sum(axis=1)
+    xy = people[:, :, :2].astype(np.float64)
+    centres = (xy * seen[..., None]).sum(axis=1) / np.maximum(count, 1)[:, None]
+    lo = np.where(seen[..., None], xy, np.inf).min(axis=1, initial=np.inf)
+    hi = np.where(seen[..., None], xy, -np.inf).max(axis=1, initial=-np.inf)
+    extent = np.where((count >= 2)[:, None], hi - lo, 0.0)
+    return centres, np.linalg.norm(extent, axis=1)
 
 
-def _size(person: np.ndarray) -> float:
-    """Diagonal of the bounding box of the joints found (pixels)."""
-    seen = person[person[:, 2] > 0, :2]
-    if len(seen) < 2:
-        return 0.0
-    return float(np.linalg.norm(seen.max(axis=0) - seen.min(axis=0)))
+def _largest(sizes: np.ndarray, cap: int) -> np.ndarray:
+    """Indices of the people kept in a frame: those with a size, the `cap` largest of them
+    (in their listed order)."""
+    keep = np.flatnonzero(sizes > 0)
+    if len(keep) > cap:
+        keep = np.sort(keep[np.argsort(-sizes[keep], kind="stable")[:cap]])
+    return keep
 
 
-def track_main_person(frames: MultiPoseFrames) -> PoseSequence:
+def track_main_person(frames: MultiPoseFrames, limits: Limits = LIMITS) -> PoseSequence:
     """Link people frame to frame (Hungarian matching on centre distance) and keep the main
     subject: the track with the largest size × confidence summed over time, so a big,
-    steady client wins over a passer-by who happens to be listed first."""
+    steady client wins over a passer-by who happens to be listed first.
+
+    A frame with more than limits.max_people_per_frame people keeps its largest ones (said in
+    the notes): the client is never one of a crowd's small figures, and the matching stays
+    small whatever the crowd. Only tracks seen in the last MAX_TRACK_SKIP_S are matched.
+    """
     max_skip = max(1, round(MAX_TRACK_SKIP_S * frames.fps))
+    cap = limits.max_people_per_frame
     tracks: list[_Track] = []
+    live: list[int] = []          # tracks that may still continue
+    crowded = 0
     for t, people in enumerate(frames.people):
-        people = [p for p in people if _size(p) > 0]
-        live = [k for k, tr in enumerate(tracks) if t - tr.last_frame <= max_skip]
+        people = np.asarray(people, np.float32).reshape(-1, 25, 3)
+        centres, sizes = _boxes(people)
+        keep = _largest(sizes, cap)
+        crowded += int((sizes > 0).sum() > cap)
+        live = [k for k in live if t - tracks[k].last_frame <= max_skip]
         matched: set[int] = set()
-        if live and people:
-            cost = np.array([[np.linalg.norm(_centre(p) - tracks[k].centre)
-                              / max(tracks[k].size, _size(p), 1.0) for k in live]
-                             for p in people])
+        if live and len(keep):
+            track_centres = np.array([tracks[k].centre for k in live])
+            track_sizes = np.array([tracks[k].size for k in live])
+            distance = np.linalg.norm(centres[keep][:, None] - track_centres[None], axis=2)
+            cost = distance / np.maximum(np.maximum.outer(sizes[keep], track_sizes), 1.0)
             for i, j in zip(*linear_sum_assignment(cost)):
                 if cost[i, j] <= MATCH_RADIUS:
-                    track = tracks[live[j]]
-                    track.frames.append(t)
-                    track.people.append(people[i])
-                    track.centre, track.size = _centre(people[i]), _size(people[i])
+                    p = keep[i]
+                    tracks[live[j]].add(t, people[p], centres[p], float(sizes[p]))
                     matched.add(i)
-        for i, p in enumerate(people):
+        for i, p in enumerate(keep):
             if i not in matched:
-                tracks.append(_Track([t], [p], _centre(p), _size(p)))
+                track = _Track([], [], centres[p], float(sizes[p]))
+                track.add(t, people[p], centres[p], float(sizes[p]))
+                tracks.append(track)
+                live.append(len(tracks) - 1)
     if not tracks:
-        raise FitScoreError(f"No person was found in any frame of {frames.source or 'the clip'}.")
-    main = max(tracks, key=_Track.score)
+        raise FitScoreError(f"No person was found in any frame of "
+                            f"{frames.input_name or 'the clip'}.")
+    main = max(tracks, key=lambda track: track.score)
     keypoints = np.zeros((frames.n_frames, 25, 3), np.float32)
     keypoints[main.frames] = np.stack(main.people)
-    note = None
+    notes = []
+    if crowded:
+        notes.append(f"{crowded} frame(s) had more than {cap} people; kept the {cap} largest "
+                     "in each")
     if len(tracks) > 1:
-        note = (f"{len(tracks)} people tracks found; followed the main one "
-                f"(seen in {len(main.frames)} of {frames.n_frames} frames)")
+        notes.append(f"{len(tracks)} people tracks found; followed the main one "
+                     f"(seen in {len(main.frames)} of {frames.n_frames} frames)")
     seq = PoseSequence(keypoints, frames.fps, frames.size, frames.source, frames.backend)
-    return seq.with_keypoints(keypoints, note)
+    return replace(seq, notes=tuple(notes))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ OpenPose writes one `<name>_<frame:012d>_keypoints.json` per frame holding every
 (`pose_keypoints_2d` = x0, y0, c0, x1, ...; confidence 0 means "not found"). It records neither
 the frame rate nor the frame size, so FitScore adds a `fitscore_meta.json` sidecar when it
 exports, and reads one back if present; without it the fps defaults to DEFAULT_FPS and the
-caller should tell the user (`fps_source == "default"`).
+caller should tell the user (`fps_source == "default"`). The sidecar also records the frame
+count, so a folder that lost frames (an interrupted copy) is refused rather than read short.
+
+The clip is checked against the limits before any frame is parsed: a frame rate in
+LIMITS.keypoint_fps, at most LIMITS.max_duration_s long (as a video), a sidecar frame size
+within LIMITS.max_resolution, coordinates within ±LIMITS.max_coordinate_px. A tiny frame rate
+would otherwise make a 10 s clip hours long once resampled, and gigabytes with it.
 
 Zips come from users, so they are read in memory with limits (file size, entry count, declared
 and actually decompressed bytes) and refused whole if any entry name tries to leave the folder.
@@ -26,8 +32,11 @@ import io
 import json
 import math
 import numbers
+import os
 import posixpath
 import re
+import secrets
+import shutil
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -70,10 +79,15 @@ class OpenPoseFrames(MultiPoseFrames):
 
     fps_source: str = "default"
     layout: str = ""
+    label: str = ""   # the folder or zip as the user named it (source may be the sidecar's)
 
     @property
     def fps_is_default(self) -> bool:
         return self.fps_source == "default"
+
+    @property
+    def input_name(self) -> str:
+        return self.label or super().input_name
 
 
 # ----------------------------------------------------------------------------------- reading
@@ -83,6 +97,7 @@ class _Meta:
     fps: float | None
     size: tuple[int, int] | None
     source: str
+    n_frames: int | None = None   # what the export wrote; None in sidecars before it was kept
 
 
 def read_openpose(path: str | Path, fps: float | None = None,
@@ -107,14 +122,14 @@ def read_openpose(path: str | Path, fps: float | None = None,
                                 f"files (*{KEYPOINT_SUFFIX}).")
     except OSError as err:  # unreadable file or folder (permissions, vanished mid-read)
         raise FitScoreError(f"{label} cannot be read ({err.strerror or err}).") from None
-    return _frames_from_files(files, label, fps)
+    return _frames_from_files(files, label, fps, limits)
 
 
 def read_openpose_zip_bytes(data: bytes, name: str = "upload.zip", fps: float | None = None,
                             limits: Limits = LIMITS) -> OpenPoseFrames:
     """Same as read_openpose for a zip already in memory (an upload), nothing written to disk."""
     _check_size(len(data), name, limits)
-    return _frames_from_files(_zip_files(io.BytesIO(data), name, limits), name, fps)
+    return _frames_from_files(_zip_files(io.BytesIO(data), name, limits), name, fps, limits)
 
 
 def _check_size(n_bytes: int, label: str, limits: Limits) -> None:
@@ -247,18 +262,30 @@ def _natural_key(name: str) -> list[int | str]:
             for i, part in enumerate(re.split(r"(\d+)", posixpath.basename(name)))]
 
 
+def _parse_int(text: str) -> int | float:
+    """JSON integers of more than 18 digits become floats (inf beyond 1e308): Python's int()
+    refuses 4300+ digits and float(int) overflows past 308, both as tracebacks."""
+    return int(text) if len(text) <= 18 else float(text)
+
+
 def _load_json(name: str, data: bytes) -> object:
+    """Any JSON a user could hand over, or a FitScoreError naming the file: never a traceback."""
     shown = posixpath.basename(name)
     try:
-        return json.loads(data)
+        return json.loads(data, parse_int=_parse_int)
     except json.JSONDecodeError as err:
         raise FitScoreError(f"{shown} is not valid JSON (line {err.lineno}, column "
                             f"{err.colno}: {err.msg}).") from None
     except UnicodeDecodeError:
         raise FitScoreError(f"{shown} is not text (not UTF-8 JSON).") from None
+    except RecursionError:
+        raise FitScoreError(f"{shown} is nested too deeply to be OpenPose JSON.") from None
+    except (ValueError, OverflowError) as err:
+        raise FitScoreError(f"{shown} is not valid JSON ({err}).") from None
 
 
-def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
+def _parse_frame(name: str, data: bytes, label: str, limits: Limits
+                 ) -> tuple[list[np.ndarray], str | None]:
     """One frame file -> (its people as (J, 3) arrays, layout name or None if nobody)."""
     shown = posixpath.basename(name)
     doc = _load_json(name, data)
@@ -287,6 +314,7 @@ def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
         if not np.isfinite(kps).all():
             raise FitScoreError(f"{shown}: person {i} has a value that is not a finite number.")
         kps[kps[:, 2] <= 0] = 0.0  # "not found": no stray coordinates for later stages to use
+        _check_coordinates(kps, f"{shown} in {label}: person {i}", limits)
         people.append(kps.astype(np.float32))
         layouts.add(_LAYOUTS[n])
     if len(layouts) > 1:
@@ -295,13 +323,37 @@ def _parse_frame(name: str, data: bytes) -> tuple[list[np.ndarray], str | None]:
     return people, layouts.pop() if layouts else None
 
 
+def _check_coordinates(kps: np.ndarray, who: str, limits: Limits) -> None:
+    """Refuse a found joint placed absurdly far away (1e308): garbage, not a position, and it
+    would overflow float32 and every size computed from it."""
+    limit = limits.max_coordinate_px
+    bad = np.abs(kps) > limit
+    if bad.any():
+        value = kps[bad][0]
+        raise FitScoreError(f"{who} has the value {value:g}, far outside any frame (keypoint "
+                            f"pixels stay within ±{limit:g}); the file is not usable.")
+
+
 def _positive_number(value: object) -> bool:
     """A real, finite, > 0 number; bools and strings are not ("30" in JSON is a typo to report)."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
+    try:
+        return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(value) and value > 0)
+    except OverflowError:   # an int beyond float's range
+        return False
 
 
-def _parse_meta(name: str, data: bytes) -> _Meta:
+def _fps_range(limits: Limits) -> str:
+    low, high = limits.keypoint_fps
+    return f"{low:g}–{high:g} fps"
+
+
+def _fps_in_range(fps: float, limits: Limits) -> bool:
+    low, high = limits.keypoint_fps
+    return low <= fps <= high
+
+
+def _parse_meta(name: str, data: bytes, label: str, limits: Limits) -> _Meta:
     """The sidecar FitScore writes; a hand-edited one is checked as strictly as the frames."""
     doc = _load_json(name, data)
     if not isinstance(doc, dict):
@@ -309,6 +361,9 @@ def _parse_meta(name: str, data: bytes) -> _Meta:
     fps = doc.get("fps")
     if fps is not None and not _positive_number(fps):
         raise FitScoreError(f'{META_NAME}: "fps" must be a positive number, got {fps!r}.')
+    if fps is not None and not _fps_in_range(fps, limits):
+        raise FitScoreError(f'{META_NAME}: "fps" is {fps:g}, outside the {_fps_range(limits)} '
+                            "a clip can have; correct or delete the sidecar.")
     width, height = doc.get("width"), doc.get("height")
     size = None
     if width is not None or height is not None:
@@ -316,22 +371,61 @@ def _parse_meta(name: str, data: bytes) -> _Meta:
                    for v in (width, height)):
             raise FitScoreError(f'{META_NAME}: "width" and "height" must be positive whole '
                                 f"numbers, got {width!r} and {height!r}.")
+        max_long, max_short = limits.max_resolution
+        if max(width, height) > max_long or min(width, height) > max_short:
+            raise FitScoreError(f"{label} was refused: its {META_NAME} gives a frame size of "
+                                f"{width}×{height}, beyond the {max_long}×{max_short} limit; "
+                                "correct or delete the sidecar.")
         size = (width, height)
+    n_frames = doc.get("frames")
+    if n_frames is not None and not (isinstance(n_frames, int) and not isinstance(n_frames, bool)
+                                     and n_frames >= 0):
+        raise FitScoreError(f'{META_NAME}: "frames" must be a whole number, got {n_frames!r}.')
     source = doc.get("source") or ""
-    return _Meta(float(fps) if fps is not None else None, size, str(source))
+    return _Meta(float(fps) if fps is not None else None, size, str(source), n_frames)
 
 
-def _frames_from_files(files: dict[str, bytes], label: str,
-                       fps: float | None) -> OpenPoseFrames:
-    """Parsed, ordered, layout-checked frames; fps from argument > sidecar > DEFAULT_FPS."""
+def _seconds(s: float) -> str:
+    """185.0 -> "185", 120.033 -> "120.03" (as video.py words a duration)."""
+    return f"{round(s, 2):g}"
+
+
+def _frames_from_files(files: dict[str, bytes], label: str, fps: float | None,
+                       limits: Limits = LIMITS) -> OpenPoseFrames:
+    """Parsed, ordered, layout-checked frames; fps from argument > sidecar > DEFAULT_FPS.
+
+    Everything the limits bound (frame rate, duration, completeness) is checked from the file
+    count and the sidecar before a single frame is parsed.
+    """
     if fps is not None and not _positive_number(fps):
         raise FitScoreError(f"The frame rate must be a positive number, got {fps!r}.")
+    if fps is not None and not _fps_in_range(fps, limits):
+        raise FitScoreError(f"The frame rate {fps:g} is outside the {_fps_range(limits)} "
+                            "keypoint input may have; give the clip's real frame rate.")
     meta_name = next((n for n in files if posixpath.basename(n) == META_NAME), None)
-    meta = _parse_meta(meta_name, files[meta_name]) if meta_name else _Meta(None, None, "")
+    meta = (_parse_meta(meta_name, files[meta_name], label, limits) if meta_name
+            else _Meta(None, None, ""))
+    names = [n for n in files if n != meta_name]
+    if meta.n_frames is not None and meta.n_frames != len(names):
+        raise FitScoreError(f"{label} is incomplete: its {META_NAME} says {meta.n_frames} frames "
+                            f"but {len(names)} keypoint files are there (an interrupted "
+                            "export?); extract it again.")
+    if fps is not None:
+        chosen, fps_source = float(fps), "argument"
+    elif meta.fps is not None:
+        chosen, fps_source = meta.fps, "sidecar"
+    else:
+        chosen, fps_source = DEFAULT_FPS, "default"
+    duration = len(names) / chosen
+    if duration > limits.max_duration_s:
+        raise FitScoreError(f"{label} is {_seconds(duration)} s long at {chosen:g} fps "
+                            f"({len(names)} frames); the limit is "
+                            f"{_seconds(limits.max_duration_s)} s — trim it, or check the "
+                            "frame rate.")
     people: list[np.ndarray] = []
     layout, layout_file = "", ""
-    for name in _frame_order([n for n in files if n != meta_name]):
-        frame, frame_layout = _parse_frame(name, files[name])
+    for name in _frame_order(names):
+        frame, frame_layout = _parse_frame(name, files[name], label, limits)
         if frame_layout and layout and frame_layout != layout:
             raise FitScoreError(
                 f"The clip mixes keypoint layouts: {posixpath.basename(layout_file)} is "
@@ -342,15 +436,9 @@ def _frames_from_files(files: dict[str, bytes], label: str,
         body25 = [coco18_to_body25(p) if len(p) == 18 else p for p in frame]
         people.append(np.stack(body25).astype(np.float32) if body25
                       else np.zeros((0, 25, 3), np.float32))
-    if fps is not None:
-        chosen, fps_source = float(fps), "argument"
-    elif meta.fps is not None:
-        chosen, fps_source = meta.fps, "sidecar"
-    else:
-        chosen, fps_source = DEFAULT_FPS, "default"
     return OpenPoseFrames(people=people, fps=chosen, size=meta.size,
                           source=meta.source or label, backend=BACKEND,
-                          fps_source=fps_source, layout=layout)
+                          fps_source=fps_source, layout=layout, label=label)
 
 
 # ----------------------------------------------------------------------------------- writing
@@ -396,7 +484,8 @@ def _openpose_files(seq: PoseSequence, name: str,
         if progress:
             progress(t + 1, seq.n_frames)
     width, height = seq.size if seq.size else (None, None)
-    meta = {"fps": float(seq.fps), "width": width, "height": height, "source": seq.source}
+    meta = {"fps": float(seq.fps), "width": width, "height": height, "source": seq.source,
+            "frames": seq.n_frames}
     yield META_NAME, json.dumps(meta, indent=1).encode()
 
 
@@ -405,21 +494,70 @@ def write_openpose(seq: PoseSequence, out_dir: str | Path, name: str = "fitscore
     """One OpenPose JSON per frame plus the sidecar in out_dir; returns them (sidecar last).
 
     Refuses a folder already holding other clips' keypoint files: reading it back would
-    silently mix the two clips.
+    silently mix the two clips. Everything is written into a temporary folder beside out_dir
+    and moved into place only once complete, so an interrupted export (Ctrl-C, a full disk)
+    leaves out_dir as it was, never a few hundred frames that pass for a short clip; the
+    sidecar, moved last, records the frame count the reader checks.
     """
     out_dir = Path(out_dir)
     _check_name(name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FitScoreError(f"{out_dir} is a file; give a folder for the keypoint files.")
     ours = {frame_filename(name, t) for t in range(seq.n_frames)}
-    stale = sorted(p.name for p in out_dir.glob(f"*{KEYPOINT_SUFFIX}") if p.name not in ours)
-    if stale:
-        raise FitScoreError(f"{out_dir} already holds other OpenPose keypoint files (e.g. "
-                            f"{stale[0]}); choose an empty folder.")
-    written = []
-    for filename, data in _openpose_files(seq, name, progress):
-        (out_dir / filename).write_bytes(data)
-        written.append(out_dir / filename)
-    return written
+    if out_dir.is_dir():
+        stale = sorted(p.name for p in out_dir.glob(f"*{KEYPOINT_SUFFIX}")
+                       if p.name not in ours)
+        if stale:
+            raise FitScoreError(f"{out_dir} already holds other OpenPose keypoint files (e.g. "
+                                f"{stale[0]}); choose an empty folder.")
+    try:
+        partial = _partial_folder(out_dir)
+        try:
+            names = []
+            for filename, data in _openpose_files(seq, name, progress):
+                (partial / filename).write_bytes(data)
+                names.append(filename)
+            _move_into_place(partial, out_dir, names)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    except OSError as err:  # no permission, disk full, a path that cannot be a folder
+        raise FitScoreError(f"{out_dir} cannot be written ({err.strerror or err}).") from None
+    return [out_dir / filename for filename in names]
+
+
+def _partial_folder(out_dir: Path) -> Path:
+    """A new hidden folder for the export: beside out_dir, so one rename completes it, or
+    inside an existing out_dir whose parent is not writable (`--out .` in a home folder).
+    os.mkdir, not mkdtemp: the export keeps the permissions the user's umask gives."""
+    target = out_dir.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(4)
+    beside = target.parent / f".{target.name}.partial-{token}"
+    try:
+        beside.mkdir()
+        return beside
+    except OSError:
+        if not out_dir.is_dir():
+            raise
+    inside = out_dir / f".partial-{token}"
+    inside.mkdir()
+    return inside
+
+
+def _move_into_place(partial: Path, out_dir: Path, names: list[str]) -> None:
+    """The complete export in `partial` becomes out_dir: one rename when out_dir is absent or
+    empty (and partial is beside it); else file by file (the user's other files stay), the
+    old sidecar removed first and the new one moved last, so a folder caught half-way has
+    no sidecar vouching for it."""
+    try:
+        os.rename(partial, out_dir)
+        return
+    except OSError:
+        if not out_dir.is_dir():
+            raise
+    (out_dir / META_NAME).unlink(missing_ok=True)
+    for filename in names:   # the sidecar is the last name
+        os.replace(partial / filename, out_dir / filename)
 
 
 def openpose_zip_bytes(seq: PoseSequence, name: str = "fitscore",

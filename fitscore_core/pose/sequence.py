@@ -8,6 +8,7 @@
 """
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -67,3 +68,8 @@ class MultiPoseFrames:
     @property
     def n_frames(self) -> int:
         return len(self.people)
+
+    @property
+    def input_name(self) -> str:
+        """The input as the user named it, for messages ("" when unknown)."""
+        return Path(self.source).name if self.source else ""

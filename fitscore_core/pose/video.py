@@ -16,6 +16,9 @@ refusal is a FitScoreError naming the file.
 
 Rotation metadata (phone videos filmed upright) is applied while decoding, so width and
 height here are those of the frames actually returned, rotation already applied.
+
+The header's frame count can lie (a file patched to say 300 frames that holds 36,000), so
+iter_frames also counts what it decodes and stops at the duration limit.
 """
 
 from collections.abc import Iterator
@@ -30,6 +33,7 @@ from fitscore_core.errors import FitScoreError
 
 MIN_READ_FRACTION = 0.9  # fewer frames than this share of the header's count: truncated
 MAX_FPS = 1000.0         # a header frame rate beyond this is garbage, not a real camera
+DECODE_MARGIN_S = 1.0    # decoding may run this far past max_duration_s (rounding, a loose header)
 
 _FORMATS = "MP4, MOV, AVI, MKV or WebM"
 _QUICKTIME_ATOMS = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
@@ -139,6 +143,15 @@ def _seconds(s: float) -> str:
     return f"{round(s, 2):g}"
 
 
+def _too_long_while_decoding(name: str, expected: int, fps: float,
+                             limits: Limits) -> FitScoreError:
+    limit = _seconds(limits.max_duration_s)
+    header = (f" although its header says {_seconds(expected / fps)} s"
+              if expected and np.isfinite(fps) and fps > 0 else "")
+    return FitScoreError(f"{name} holds more than {limit} s of video{header}; the limit is "
+                         f"{limit} s — trim it (and export it again if its header is wrong).")
+
+
 def _fourcc(value: float) -> str:
     code = int(value) if np.isfinite(value) else 0
     text = "".join(chr((code >> 8 * i) & 0xFF) for i in range(4))
@@ -189,12 +202,20 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
     )
 
 
-def iter_frames(path: str | Path, max_side: int | None = None
+def decode_limit(fps: float, limits: Limits = LIMITS) -> int:
+    """Most frames iter_frames decodes: limits.max_duration_s at the clip's frame rate (a
+    rate the header cannot tell counts as MAX_FPS), plus DECODE_MARGIN_S."""
+    rate = fps if np.isfinite(fps) and 0 < fps <= MAX_FPS else MAX_FPS
+    return int((limits.max_duration_s + DECODE_MARGIN_S) * rate)
+
+
+def iter_frames(path: str | Path, max_side: int | None = None, limits: Limits = LIMITS
                 ) -> Iterator[tuple[int, np.ndarray, float]]:
     """Yield (index, frame_bgr, scale) for every frame, shrunk to max_side when larger.
 
     Raises FitScoreError if decoding stops clearly short of the header's frame count: a
-    half-copied file must not pass for a short clip.
+    half-copied file must not pass for a short clip; and once more frames are decoded than
+    decode_limit allows, whatever the header said: a lying header must not buy hours of work.
     """
     path = Path(path)
     cap = open_capture(path)
@@ -205,11 +226,15 @@ def iter_frames(path: str | Path, max_side: int | None = None
                 raise _unreadable(path.name, f.read(16))
         header_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         expected = int(header_count) if np.isfinite(header_count) and header_count > 0 else 0
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        most = decode_limit(fps, limits)
         n = 0
         while True:
             ok, frame = cap.read()
             if not ok:
                 break
+            if n >= most:
+                raise _too_long_while_decoding(path.name, expected, fps, limits)
             small, scale = downscale(frame, max_side)
             yield n, small, scale
             n += 1

@@ -537,13 +537,19 @@ def save_dataset(ds: SynthDataset, path: str | os.PathLike) -> None:
 
 
 def load_dataset(path: str | os.PathLike) -> SynthDataset:
-    """Read a data set written by save_dataset."""
+    """Read a data set written by save_dataset; anything else (truncated, damaged, another
+    .npz) is a FitScoreError naming the file."""
+    import zipfile
+    import zlib
     if not os.path.isfile(path):
         raise FitScoreError(f"no synthetic data set at {os.fspath(path)!r}")
-    try:
-        with np.load(path, allow_pickle=False) as z:
+    try:  # own file handle: np.load leaks its own when the zip is broken
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a truncated or damaged copy
+        raise FitScoreError(f"{os.fspath(path)!r} is damaged or truncated ({e}); copy or "
+                            "generate the data set again") from None
+    except (OSError, ValueError, KeyError) as e:
         raise FitScoreError(f"{os.fspath(path)!r} is not a FitScore synthetic data set ({e})") from None
     if int(data.get("format_version", -1)) != FORMAT_VERSION:
         raise FitScoreError(f"{os.fspath(path)!r} is not a FitScore synthetic data set "

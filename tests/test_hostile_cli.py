@@ -1,0 +1,140 @@
+"""Hostile and unlucky input at the command line (issue 14): file names that are not UTF-8,
+CSVs a spreadsheet saved oddly, damaged or crafted checkpoints, outputs that cannot be written,
+spreadsheet formulas in results, interrupted saves, Ctrl-C. A refusal is one `error: ...`
+line and exit status 2, given before the work; tiny inputs, tiny untrained models."""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_scorers import _tiny_scorer
+
+from fitscore_core.batch import run_batch
+from fitscore_core.bench.demo_clip import write_demo_clip
+from fitscore_core.clip_eval import ClipResult, write_per_clip
+from fitscore_core.cli import main
+from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.openpose_json import write_openpose
+from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.scorers.checkpoints import card_path, load_scorer, save_scorer
+from fitscore_core.scorers.learner_job import METHODS, LearnerCV, write_learner_oof
+from fitscore_core.scorers.train_job import CrossValidation, write_oof
+from fitscore_core.user_files import read_rows, safe_cell, safe_row
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_UTF8 = os.fsdecode(b"client\xe9.mp4")     # what Python makes of the byte 0xE9 in a name
+HOSTILE = ['=cmd|" /C calc"!A0', '=HYPERLINK("http://x.example/?leak","click")', "@SUM(1+1)",
+           "+1+cmd", "-2+3", "\tx", "\rx"]
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """The CLI in its own process: a crash there (a segfault) cannot take pytest down."""
+    return subprocess.run([sys.executable, "-m", "fitscore_core", *map(str, args)],
+                          capture_output=True, cwd=ROOT,
+                          env=os.environ | {"PYTHONPATH": str(ROOT)} | env)
+
+
+def one_error(err: str) -> str:
+    """The single `error: ...` line of a refusal (and no traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+class WorkStarted(Exception):
+    """Raised by a stand-in for the slow work: the check did not stop the command first."""
+
+
+def forbid(monkeypatch, *targets: str) -> None:
+    def work(*args, **kwargs):
+        raise WorkStarted()
+    for target in targets:
+        monkeypatch.setattr(target, work)
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("cnn1d", "lstm"):
+        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def squat_json(tmp_path_factory):
+    truth = np.load(ROOT / "sample_videos/ground_truth/squat_good.npz")["keypoints"]
+    folder = tmp_path_factory.mktemp("json") / "squat_good"
+    write_openpose(PoseSequence(truth, 30.0, (640, 480), "squat_good"), folder, "squat_good")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "demo.mp4"
+    write_demo_clip(path, n_frames=45)
+    return path
+
+
+# --- case 14: spreadsheet formulas in CSV cells -------------------------------------------------
+
+def test_safe_cell_neutralises_formulas_and_round_trips_normal_values(tmp_path):
+    assert [safe_cell(h) for h in HOSTILE] == ["'" + h for h in HOSTILE]
+    normal = ["clips/squat 1.mp4", "squat", "knees_caving_in;shallow", "unknown", "", "87.5",
+              "-3.2", "-12", "1e-3", "-4.5E+2", "client é.mp4", 42, -7.25, 0]
+    assert safe_row(normal) == normal
+    path = tmp_path / "t.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([safe_row(normal), safe_row(HOSTILE)])
+    back_normal, back_hostile = read_rows(path)
+    assert back_normal == [str(v) for v in normal]
+    assert back_hostile == ["'" + h for h in HOSTILE]
+
+
+def _cells(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_batch_results_never_carry_a_formula(models_dir, squat_json, tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    named = "=cmd|' -C calc'!A0"                       # a file name holds no '/'
+    shutil.copytree(squat_json, folder / named)
+    (folder / "@SUM(1+1).zip").write_text("not a zip")
+    out = tmp_path / "results.csv"
+    rows = run_batch(folder, out, models_dir=models_dir)
+    good, bad = sorted(_cells(out), key=lambda r: r["error"])
+    assert [r["path"] for r in rows] == [named, "@SUM(1+1).zip"]   # returned raw
+    assert good["path"] == "'" + named and good["error"] == ""
+    assert 0 <= float(good["cnn1d_score"]) <= 100 and int(good["reps"]) >= 0
+    assert bad["path"] == "'@SUM(1+1).zip" and bad["error"]
+    for row in (good, bad):
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+
+
+def test_out_of_fold_and_per_clip_csvs_neutralise_text_and_keep_numbers(tmp_path):
+    cv = CrossValidation([], {}, {}, [{"source": HOSTILE[0], "exercise": "squat", "score": 80.0,
+                                       "pred_exercise": "@SUM(1)", "pred_score": 70.25}])
+    (row,) = read_rows(write_oof(tmp_path / "oof.csv", cv))[1:]
+    assert row == ["'" + HOSTILE[0], "squat", "80", "'@SUM(1)", "70.2"]
+
+    learner = LearnerCV(2, {}, {}, {}, None, [
+        {"source": HOSTILE[1], "fold": 1, "exercise": "+squat", "score": 50.0,
+         "pred_exercise": "-x"} | {f"{m}_score": -1.5 for m in METHODS}])
+    (row,) = read_rows(write_learner_oof(tmp_path / "learner.csv", learner))[1:]
+    assert row == ["'" + HOSTILE[1], "1", "'+squat", "50", "'-x"] + ["-1.5"] * len(METHODS)
+
+    result = ClipResult(HOSTILE[2], "squat", {"cnn1d": "squat"}, good=True, reps=-1,
+                        error="=1+1")
+    write_per_clip([result], tmp_path / "per_clip.csv")
+    (written,) = _cells(tmp_path / "per_clip.csv")
+    assert written["path"] == "'" + HOSTILE[2] and written["error"] == "'=1+1"
+    assert written["reps"] == "-1" and written["good"] == "1"

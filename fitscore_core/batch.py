@@ -21,7 +21,7 @@ from pathlib import Path
 from fitscore_core.analysis import analyze, load_scorers
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress
-from fitscore_core.user_files import safe_row
+from fitscore_core.user_files import read_rows, safe_row
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",
@@ -39,12 +39,14 @@ def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
         return [(p.name, p) for p in found]
     if source.suffix.lower() != ".csv" or not source.is_file():
         raise FitScoreError(f"{source} is neither a folder nor a CSV file.")
-    with source.open(newline="") as f:
-        reader = csv.DictReader(f)
-        if "path" not in (reader.fieldnames or []):
-            raise FitScoreError(f"{source.name} has no 'path' column (columns: "
-                                f"{', '.join(reader.fieldnames or [])}).")
-        return [(row["path"], source.parent / row["path"]) for row in reader if row["path"]]
+    table = read_rows(source)             # UTF-8 or a clear error, never a codec traceback
+    header = table[0] if table else []
+    if "path" not in header:
+        raise FitScoreError(f"{source.name} has no 'path' column (columns: "
+                            f"{', '.join(header)}).")
+    col = header.index("path")
+    return [(row[col], source.parent / row[col]) for row in table[1:]
+            if len(row) > col and row[col]]
 
 
 def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,

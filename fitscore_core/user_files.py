@@ -59,8 +59,10 @@ def read_rows(csv_path: Path) -> list[list[str]]:
             for row in csv.reader(f):
                 rows.append(row)
     except UnicodeDecodeError as error:
-        raise FitScoreError(f"{name} is not UTF-8 text (byte 0x{error.object[error.start]:02x} "
-                            f"near row {len(rows) + 1}): {SAVE_AS_UTF8}.") from None
+        line, byte = _first_bad_line(csv_path)
+        raise FitScoreError(f"{name} is not UTF-8 text (line {line} holds the byte "
+                            f"0x{byte if byte is not None else error.object[error.start]:02x}, "
+                            f"of another encoding such as Latin-1): {SAVE_AS_UTF8}.") from None
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise FitScoreError(f"{name} row {len(rows) + 1}: a cell is longer than "
@@ -71,6 +73,19 @@ def read_rows(csv_path: Path) -> list[list[str]]:
     except OSError as error:
         raise FitScoreError(f"{name} cannot be read: {error.strerror or error}.") from None
     return rows
+
+
+def _first_bad_line(path: Path) -> tuple[int, int | None]:
+    """The first line (1-based) that is not UTF-8 and its first odd byte, read line by line
+    (the decoder reads ahead, so its own position says little)."""
+    number = 1
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return number, line[error.start]
+    return number, None
 
 
 def _existing_folder(folder: Path, make_parents: bool) -> Path:

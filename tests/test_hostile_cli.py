@@ -83,6 +83,35 @@ def demo_video(tmp_path_factory):
     return path
 
 
+# --- case 10: LABELS.csv not in UTF-8, or with a giant cell -----------------------------------
+
+LATIN1 = "path,exercise,score\nclienté.mp4,squat,80\n".encode("latin-1")
+GIANT = ("path,exercise,score\n" + "a" * 140_000 + ",squat,80\n").encode()
+
+
+@pytest.mark.parametrize("content, message", [
+    (LATIN1, r"LABELS.csv is not UTF-8 text .*save it as UTF-8"),
+    (GIANT, r"LABELS.csv row 2: a cell is longer than 131,072 characters")],
+    ids=["latin-1", "giant-cell"])
+def test_train_evaluate_and_batch_refuse_a_csv_they_cannot_read(content, message, models_dir,
+                                                                tmp_path, capsys):
+    labels = tmp_path / "LABELS.csv"
+    labels.write_bytes(content)
+    commands = [["train", "--model", "cnn1d", "--data", labels, "--init",
+                 models_dir / "cnn1d.pt", "--out", tmp_path / "m.pt"],
+                ["evaluate", "--data", labels, "--models", models_dir],
+                ["batch", labels, "--out", tmp_path / "out.csv", "--models", models_dir]]
+    for argv in commands:
+        assert main(list(map(str, argv))) == 2
+        assert re.search(message, one_error(capsys.readouterr().err)), argv
+
+
+def test_read_rows_keeps_a_utf8_csv_with_a_bom(tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes("path,exercise\nclienté.mp4,squat\n".encode("utf-8-sig"))
+    assert read_rows(path) == [["path", "exercise"], ["clienté.mp4", "squat"]]
+
+
 # --- case 14: spreadsheet formulas in CSV cells -------------------------------------------------
 
 def test_safe_cell_neutralises_formulas_and_round_trips_normal_values(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
+from fitscore_core.user_files import readable
 
 
 class ProgressBar:
@@ -66,7 +67,7 @@ def report_cache(cache) -> None:
 def cmd_info(args) -> None:
     from fitscore_core.pose.inputs import input_kind, load_poses
     kind = input_kind(args.input)
-    print(f"input:     {args.input} ({kind})")
+    print(f"input:     {readable(args.input)} ({kind})")
     if kind == "video":
         from fitscore_core.pose.video import probe_video
         info = probe_video(args.input)
@@ -717,10 +718,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")   # an odd file name never crashes
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
     except FitScoreError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {readable(str(error))}", file=sys.stderr)
         return 2
     return 0

@@ -83,6 +83,36 @@ def demo_video(tmp_path_factory):
     return path
 
 
+# --- case 2: a file name that is not UTF-8 ---------------------------------------------------
+
+@pytest.mark.parametrize("env", [{}, {"PYTHONIOENCODING": "utf-8:strict"}],
+                         ids=["default", "strict-stdout"])
+def test_info_opens_a_video_whose_name_is_not_utf8(env, demo_video, tmp_path):
+    bad = tmp_path / NOT_UTF8
+    shutil.copy(demo_video, bad)
+    run = run_cli("info", bad, **env)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    out = run.stdout.decode()
+    assert "client\\xe9.mp4" in out and "frames:    45" in out
+
+
+def test_batch_scores_a_video_whose_name_is_not_utf8_and_goes_on(demo_video, squat_json,
+                                                                 models_dir, tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.copy(demo_video, folder / NOT_UTF8)          # listed first
+    shutil.copytree(squat_json, folder / "squat_good")
+    out = tmp_path / "results.csv"
+    run = run_cli("batch", folder, "--out", out, "--models", models_dir, "--no-cache")
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    with out.open(newline="", encoding="utf-8") as f:
+        first, second = csv.DictReader(f)
+    assert first["path"] == "client\\xe9.mp4"
+    assert "not a video" not in first["error"] and "damaged" not in first["error"]
+    assert second["path"] == "squat_good" and second["error"] == ""
+    assert 0 <= float(second["cnn1d_score"]) <= 100
+
+
 # --- case 10: LABELS.csv not in UTF-8, or with a giant cell -----------------------------------
 
 LATIN1 = "path,exercise,score\nclienté.mp4,squat,80\n".encode("latin-1")

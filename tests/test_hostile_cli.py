@@ -142,6 +142,92 @@ def test_read_rows_keeps_a_utf8_csv_with_a_bom(tmp_path):
     assert read_rows(path) == [["path", "exercise"], ["clienté.mp4", "squat"]]
 
 
+# --- case 12: damaged and crafted checkpoints --------------------------------------------------
+
+def test_an_empty_checkpoint_is_one_clear_error(tmp_path, capsys):
+    empty = tmp_path / "e.pt"
+    empty.write_bytes(b"")
+    labels = tmp_path / "LABELS.csv"
+    labels.write_text("path,exercise,score\n")
+    for argv in (["evaluate", "--model", empty],
+                 ["train", "--model", "cnn1d", "--data", labels, "--init", empty, "--out",
+                  tmp_path / "m.pt"]):
+        assert main(list(map(str, argv))) == 2
+        line = one_error(capsys.readouterr().err)
+        assert "e.pt is empty (0 bytes)" in line
+
+
+def test_a_corrupt_model_card_is_named(tmp_path):
+    save_scorer(_tiny_scorer(), tmp_path / "m.pt")
+    card_path(tmp_path / "m.pt").write_text('{"model": "cnn1d", ')
+    with pytest.raises(FitScoreError, match=r"m.json, the model card of m.pt, is damaged"):
+        load_scorer(tmp_path / "m.pt")
+    card_path(tmp_path / "m.pt").write_text("[1, 2]")
+    with pytest.raises(FitScoreError, match=r"m.json, the model card of m.pt, is damaged"):
+        load_scorer(tmp_path / "m.pt")
+
+
+def _crafted(tmp_path, name="cnn1d", **changes) -> Path:
+    """A checkpoint with our format tag, as save_scorer writes it, then changed."""
+    save_scorer(_tiny_scorer(name), tmp_path / "good.pt")
+    payload = torch.load(tmp_path / "good.pt", weights_only=True)
+    for key, value in changes.items():
+        if value is None:
+            payload.pop(key)
+        else:
+            payload[key] = value
+    torch.save(payload, tmp_path / "crafted.pt")
+    return tmp_path / "crafted.pt"
+
+
+@pytest.mark.parametrize("name, changes, message", [
+    ("cnn1d", {"exercises": None}, r"'exercises' is missing"),
+    ("cnn1d", {"state_dict": None}, r"'state_dict' is missing"),
+    ("cnn1d", {"architecture": None}, r"'architecture' is missing"),
+    ("cnn1d", {"config": {"width": 16, "colour": "red"}}, r"unknown setting\(s\) colour"),
+    ("cnn1d", {"config": {"width": 200_000}}, r"width 200000 is outside 1-512"),
+    ("cnn1d", {"config": {"width": True}}, r"width True is not a whole number"),
+    ("cnn1d", {"config": {"dilations": [1, 0]}}, r"dilations"),
+    ("cnn1d", {"config": {"dropout": 1.5}}, r"dropout 1.5 is outside 0-0.9"),
+    ("cnn1d", {"config": "big"}, r"'config' is not a table of settings"),
+    ("lstm", {"config": {"hidden": 16, "layers": 1000}}, r"layers 1000 is outside 1-8"),
+    ("lstm", {"config": {"width": 16}}, r"unknown setting\(s\) width"),
+    ("cnn1d", {"exercises": ["squat", 5]}, r"'exercises' is not a list of names"),
+    ("cnn1d", {"exercises": ["x"] * 5000}, r"5000 exercises"),
+    ("cnn1d", {"features": {"fps": 15.0}}, r"feature settings .*missing"),
+    ("cnn1d", {"features": {"fps": 15.0, "n_frames": 150, "window_stride": 75,
+                            "min_confidence": 0.3, "normalization": "x", "extra": 1}},
+     r"feature settings .*unknown"),
+    ("cnn1d", {"temperature": float("nan")}, r"temperature"),
+    ("cnn1d", {"temperature": "hot"}, r"temperature"),
+    ("cnn1d", {"state_dict": {"x": 1}}, r"'state_dict' is not a table of tensors"),
+    ("cnn1d", {"state_dict": {"x": torch.zeros(2)}}, r"does not match its architecture"),
+])
+def test_crafted_checkpoints_are_refused_before_a_network_is_built(name, changes, message,
+                                                                   tmp_path, monkeypatch):
+    path = _crafted(tmp_path, name, **changes)
+    with pytest.raises(FitScoreError, match=message) as refused:
+        load_scorer(path)
+    assert "crafted.pt" in str(refused.value)
+
+
+def test_a_rewritten_good_checkpoint_still_loads(tmp_path):
+    """The checks refuse what is wrong, not what _crafted does to a good checkpoint."""
+    good = _crafted(tmp_path, temperature=1.5)
+    assert load_scorer(good).temperature == 1.5 and load_scorer(good).learner is None
+
+
+def test_an_unsafe_checkpoint_is_refused_without_torchs_advice(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+    torch.save({"format": "fitscore-scorer", "x": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(FitScoreError, match="evil.pt is not a FitScore checkpoint") as refused:
+        load_scorer(tmp_path / "evil.pt")
+    message = str(refused.value)
+    assert "weights" not in message.lower() and "still be loaded" not in message
+
+
 # --- case 14: spreadsheet formulas in CSV cells -------------------------------------------------
 
 def test_safe_cell_neutralises_formulas_and_round_trips_normal_values(tmp_path):
@@ -197,3 +283,70 @@ def test_out_of_fold_and_per_clip_csvs_neutralise_text_and_keep_numbers(tmp_path
     (written,) = _cells(tmp_path / "per_clip.csv")
     assert written["path"] == "'" + HOSTILE[2] and written["error"] == "'=1+1"
     assert written["reps"] == "-1" and written["good"] == "1"
+
+
+# --- case 15: checkpoint and card are one unit ---------------------------------------------------
+
+KILLED_SAVE = """
+import os, signal, sys, torch
+sys.path.insert(0, {tests!r})
+from test_scorers import _tiny_scorer
+from fitscore_core.scorers import checkpoints
+path = {path!r}
+checkpoints.save_scorer(_tiny_scorer(), path)          # a complete pair
+later = _tiny_scorer()
+later.temperature = 3.0
+{sabotage}
+checkpoints.save_scorer(later, path)
+"""
+
+
+def _killed_save(tmp_path, sabotage: str) -> Path:
+    path = tmp_path / "keep.pt"
+    script = KILLED_SAVE.format(tests=str(ROOT / "tests"), path=str(path),
+                                sabotage=textwrap.dedent(sabotage))
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT,
+                         env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert run.returncode == -9, run.stderr.decode()      # it really was killed
+    return path
+
+
+def test_a_save_killed_after_the_checkpoint_is_replaced_is_caught_at_load(tmp_path):
+    path = _killed_save(tmp_path, """
+        replace = os.replace
+        def replace_then_die(src, dst):
+            replace(src, dst)
+            if str(dst).endswith(".pt"):
+                os.kill(os.getpid(), signal.SIGKILL)
+        os.replace = replace_then_die
+    """)
+    assert torch.load(path, weights_only=True)["temperature"] == 3.0   # new weights, old card
+    with pytest.raises(FitScoreError, match=r"keep.json is stale: it describes an earlier "
+                                            r"save than keep.pt") as refused:
+        load_scorer(path)
+    assert "train again" in str(refused.value)
+    save_scorer(_tiny_scorer(), path)                     # saving again mends the pair
+    assert load_scorer(path).temperature == 1.0
+
+
+def test_a_save_killed_while_writing_leaves_no_temp_file_after_the_next_save(tmp_path):
+    path = _killed_save(tmp_path, """
+        def half_then_die(payload, f):
+            open(f, "wb").write(b"PK half a checkpoint")
+            os.kill(os.getpid(), signal.SIGKILL)
+        torch.save = half_then_die
+    """)
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(".keep.pt.")]
+    assert left, "the killed save should have left its temp file"
+    assert load_scorer(path).temperature == 1.0           # the old pair is intact
+    alive = tmp_path / f".keep.pt.{os.getpid()}.live.tmp"   # a save running right now
+    alive.write_bytes(b"")
+    save_scorer(_tiny_scorer(), path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "keep.json", "keep.pt"]
+
+
+def test_a_card_from_before_digests_still_loads(tmp_path):
+    """The shipped models' cards have no digest: they must keep loading."""
+    save_scorer(_tiny_scorer(), tmp_path / "m.pt")
+    card_path(tmp_path / "m.pt").write_text('{"note": "old card"}\n')
+    assert load_scorer(tmp_path / "m.pt").card == {"note": "old card"}

@@ -228,6 +228,72 @@ def test_an_unsafe_checkpoint_is_refused_without_torchs_advice(tmp_path):
     assert "weights" not in message.lower() and "still be loaded" not in message
 
 
+# --- case 13: outputs checked before the work ---------------------------------------------------
+
+SLOW = ("fitscore_core.analysis.load_scorers", "fitscore_core.analysis.analyze",
+        "fitscore_core.pose.inputs.load_sequence", "fitscore_core.scorers.checkpoints.load_scorer",
+        "fitscore_core.synth.dataset.generate_dataset", "fitscore_core.clip_eval.evaluate_clips",
+        "fitscore_core.scorers.learner_job.learn_from_labels",
+        "fitscore_core.scorers.train_job.train_from_labels", "fitscore_core.batch.load_scorers")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["analyze", "{clip}", "--json", "{tmp}/nodir/x.json"], "--json {tmp}/nodir/x.json: the "
+     "folder {tmp}/nodir does not exist"),
+    (["analyze", "{clip}", "--json", "{tmp}"], "--json {tmp}: that is a folder"),
+    (["analyze", "{clip}", "--json", "{file}/x.json"], "--json {file}/x.json: {file} is a "
+     "file, not a folder"),
+    (["evaluate", "--model", "{tmp}/m.pt", "--json", "{tmp}/nodir/e.json"],
+     "--json {tmp}/nodir/e.json: the folder {tmp}/nodir does not exist"),
+    (["evaluate", "--data", "{labels}", "--per-clip", "{tmp}"], "--per-clip {tmp}: that is a "
+     "folder"),
+    (["evaluate", "--data", "{labels}", "--json", "{tmp}/nodir/e.json"],
+     "--json {tmp}/nodir/e.json: the folder"),
+    (["train", "--model", "cnn1d", "--out", "{tmp}"], "--out {tmp}: that is a folder"),
+    (["train", "--model", "cnn1d", "--out", "{tmp}/m.json"], "--out {tmp}/m.json: the model "
+     "card is written beside the checkpoint"),
+    (["train", "--model", "cnn1d", "--data", "{labels}", "--out", "{tmp}"], "--out {tmp}: "
+     "that is a folder"),
+    (["train", "--model", "cnn1d", "--data", "{labels}", "--finetune", "--out", "{file}/m.pt"],
+     "--out {file}/m.pt: {file} is a file"),
+    (["train", "--model", "cnn1d", "--data", "{labels}", "--cv", "2", "--oof", "{tmp}"],
+     "--oof {tmp}: that is a folder"),
+    (["extract", "{clip}", "--out", "{file}"], "--out {file}: that is a file; give a folder"),
+    (["batch", "{tmp}", "--out", "{tmp}"], "--out {tmp}: that is a folder"),
+    (["batch", "{labels}", "--out", "{labels}"], "--out {labels}: that is the input list"),
+    (["tensor", "{clip}", "--out", "{tmp}/nodir/x.npz"], "--out {tmp}/nodir/x.npz: the "
+     "folder {tmp}/nodir does not exist"),
+    (["bench", "real", "--real", "{tmp}", "--json", "{tmp}/nodir/r.json"],
+     "--json {tmp}/nodir/r.json: the folder"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(argv, message, squat_json,
+                                                                     tmp_path, monkeypatch,
+                                                                     capsys):
+    forbid(monkeypatch, *SLOW)
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "LABELS.csv").write_text("path,exercise,score\n")
+    names = {"clip": squat_json, "tmp": tmp_path, "file": tmp_path / "a_file",
+             "labels": tmp_path / "LABELS.csv"}
+    assert main([a.format(**names) for a in argv]) == 2
+    assert message.format(**names) in one_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--model", "cnn1d", "--out", "{tmp}/new/deeper/m.pt"],
+    ["train", "--model", "cnn1d", "--data", "{labels}", "--cv", "2", "--oof",
+     "{tmp}/new/oof.csv"],
+    ["extract", "{clip}", "--out", "{tmp}/new/keypoints"],
+    ["analyze", "{clip}", "--json", "{tmp}/a.json"],
+    ["tensor", "{clip}", "--out", "{tmp}/x.npz"],
+])
+def test_outputs_the_writer_can_make_pass_the_check(argv, squat_json, tmp_path, monkeypatch):
+    forbid(monkeypatch, *SLOW)
+    (tmp_path / "LABELS.csv").write_text("path,exercise,score\n")
+    names = {"clip": squat_json, "tmp": tmp_path, "labels": tmp_path / "LABELS.csv"}
+    with pytest.raises(WorkStarted):
+        main([a.format(**names) for a in argv])
+
+
 # --- case 14: spreadsheet formulas in CSV cells -------------------------------------------------
 
 def test_safe_cell_neutralises_formulas_and_round_trips_normal_values(tmp_path):

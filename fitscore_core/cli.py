@@ -747,13 +747,18 @@ def check_outputs(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command: 0 when done, 2 with one `error: ...` line for bad input, 130 with
+    `interrupted` on Ctrl-C (a traceback there would look like a crash)."""
     if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")   # an odd file name never crashes
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         check_outputs(args)
         args.run(args)
     except FitScoreError as error:
         print(f"error: {readable(str(error))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0

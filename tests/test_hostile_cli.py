@@ -416,3 +416,20 @@ def test_a_card_from_before_digests_still_loads(tmp_path):
     save_scorer(_tiny_scorer(), tmp_path / "m.pt")
     card_path(tmp_path / "m.pt").write_text('{"note": "old card"}\n')
     assert load_scorer(tmp_path / "m.pt").card == {"note": "old card"}
+
+
+# --- case 16: Ctrl-C ------------------------------------------------------------------------------
+
+def test_ctrl_c_prints_interrupted_and_exits_130(squat_json):
+    script = textwrap.dedent(f"""
+        import runpy, signal, sys
+        import fitscore_core.pose.inputs as inputs
+        def ctrl_c(*args, **kwargs):
+            signal.raise_signal(signal.SIGINT)
+        inputs.input_kind = ctrl_c
+        sys.argv = ["fitscore_core", "info", {str(squat_json)!r}]
+        runpy.run_module("fitscore_core", run_name="__main__")
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert run.returncode == 130 and run.stderr == "interrupted\n", run.stderr

@@ -742,7 +742,7 @@ def check_outputs(args) -> None:
         for source in (getattr(args, "input", None), getattr(args, "data", None)):
             if source and Path(source).is_file() and Path(source).resolve() == Path(
                     path).resolve():
-                raise FitScoreError(f"{option} {readable(path)}: that is the input list; "
+                raise FitScoreError(f"{option} {readable(path)}: that is the input file; "
                                     "write to another file.")
 
 

@@ -119,9 +119,10 @@ def _capture(path: Path) -> cv2.VideoCapture:
     as soon as the file is open (the capture keeps its own handle)."""
     try:
         str(path).encode("utf-8")
-        return cv2.VideoCapture(str(path))
     except UnicodeEncodeError:
         pass
+    else:
+        return cv2.VideoCapture(str(path))
     suffix = path.suffix if path.suffix.isascii() else ""
     try:
         with tempfile.TemporaryDirectory(prefix="fitscore-open-") as folder:

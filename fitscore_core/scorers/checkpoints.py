@@ -103,7 +103,10 @@ def remove_stale_temps(path: Path) -> None:
             pid = rest.split(".", 1)[0]
             ours = rest.endswith(".tmp") and pid.isdigit()
             if (ours and not _alive(int(pid))) or (len(rest) == 8 and "." not in rest):
-                leftover.unlink(missing_ok=True)
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass              # not ours to remove after all: the save goes on
 
 
 def save_scorer(scorer: Scorer, path: str | Path) -> None:

@@ -7,8 +7,9 @@ exercise, view. `exercise` is the one exercise every score of the row is for (th
 --exercise, else the more confident model's answer; "unknown" when it is none FitScore
 knows); `<model>_exercise` is what that model itself answered (the user's choice when one
 is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
-`view` the camera view (front / diagonal / side / unknown). An input that fails gets its
-message in `error` and the batch goes on; rows are written as they finish, so an
+`view` the camera view (front / diagonal / side / unknown). Text cells that a spreadsheet
+would run as a formula get a leading quote (user_files.safe_cell). An input that fails gets
+its message in `error` and the batch goes on; rows are written as they finish, so an
 interrupted batch keeps what it did. With a pose cache (`cache=PoseCache()`, what the CLI
 passes), a video scored before is not posed again.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from fitscore_core.analysis import analyze, load_scorers
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress
+from fitscore_core.user_files import read_rows, safe_row
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",
@@ -37,12 +39,14 @@ def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
         return [(p.name, p) for p in found]
     if source.suffix.lower() != ".csv" or not source.is_file():
         raise FitScoreError(f"{source} is neither a folder nor a CSV file.")
-    with source.open(newline="") as f:
-        reader = csv.DictReader(f)
-        if "path" not in (reader.fieldnames or []):
-            raise FitScoreError(f"{source.name} has no 'path' column (columns: "
-                                f"{', '.join(reader.fieldnames or [])}).")
-        return [(row["path"], source.parent / row["path"]) for row in reader if row["path"]]
+    table = read_rows(source)             # UTF-8 or a clear error, never a codec traceback
+    header = table[0] if table else []
+    if "path" not in header:
+        raise FitScoreError(f"{source.name} has no 'path' column (columns: "
+                            f"{', '.join(header)}).")
+    col = header.index("path")
+    return [(row[col], source.parent / row[col]) for row in table[1:]
+            if len(row) > col and row[col]]
 
 
 def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
@@ -53,7 +57,7 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
         raise FitScoreError(f"No videos, zips or OpenPose JSON folders found in {source}.")
     scorers = load_scorers(models_dir)
     rows = []
-    with Path(out).open("w", newline="") as f:
+    with Path(out).open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
         for k, (label, path) in enumerate(inputs):
@@ -68,7 +72,7 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
                 row["exercise"], row["view"] = result.exercise, result.view.view
             except FitScoreError as error:
                 row["error"] = str(error)
-            writer.writerow(row)
+            writer.writerow(safe_row(row))
             f.flush()
             rows.append(row)
             if progress is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
+from fitscore_core.user_files import check_output, readable
 
 
 class ProgressBar:
@@ -66,7 +67,7 @@ def report_cache(cache) -> None:
 def cmd_info(args) -> None:
     from fitscore_core.pose.inputs import input_kind, load_poses
     kind = input_kind(args.input)
-    print(f"input:     {args.input} ({kind})")
+    print(f"input:     {readable(args.input)} ({kind})")
     if kind == "video":
         from fitscore_core.pose.video import probe_video
         info = probe_video(args.input)
@@ -611,37 +612,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="a video file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--no-smooth", action="store_true", help="skip jitter smoothing")
-    p.set_defaults(run=cmd_extract)
+    p.set_defaults(run=cmd_extract, outputs=[("out", "--out", "folder")])
 
     p = sub.add_parser("tensor", help="INPUT -> normalized, zero-padded (30 × N) tensor (.npz)")
     p.add_argument("input", help=inp)
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--fps", type=float, help="frame rate of OpenPose JSON input")
-    p.set_defaults(run=cmd_tensor)
+    p.set_defaults(run=cmd_tensor, outputs=[("out", "--out", "npz")])
 
     synth = sub.add_parser("synth", help="synthetic exercise clips").add_subparsers(
         dest="synth_command", required=True)
     p = synth.add_parser("samples", help="render the sample videos with their ground truth")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=7)
-    p.set_defaults(run=cmd_synth_samples)
+    p.set_defaults(run=cmd_synth_samples, outputs=[("out", "--out", "folder")])
     p = synth.add_parser("dataset", help="2D keypoint sequences with labels, for training")
     p.add_argument("--n", type=int, required=True, help="number of sequences")
     p.add_argument("--out", required=True, help="output .npz file")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes (default: 2 cores)")
-    p.set_defaults(run=cmd_synth_dataset)
+    p.set_defaults(run=cmd_synth_dataset, outputs=[("out", "--out", "npz")])
     p = synth.add_parser("posed", help="render synthetic clips and run the real pose "
                          "estimator on them (resumable), for training and the noise fit")
     p.add_argument("--n", type=int, required=True, help="number of clips")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder (one .npz per clip)")
-    p.set_defaults(run=cmd_synth_posed)
+    p.set_defaults(run=cmd_synth_posed, outputs=[("out", "--out", "folder")])
     p = synth.add_parser("noise-report", help="the hand-made noise model against the real "
                          "pose estimator on posed clips")
     p.add_argument("folder", help="a folder written by `synth posed`")
     p.add_argument("--json", help="also write every figure here")
-    p.set_defaults(run=cmd_synth_noise_report)
+    p.set_defaults(run=cmd_synth_noise_report, outputs=[("json", "--json", "file")])
 
     p = sub.add_parser("analyze", help="score one INPUT with both models, side by side")
     p.add_argument("input", help=inp)
@@ -652,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", metavar="REF", help="compare joint by joint with REF: "
                    "'builtin' (a correct execution of the exercise) or a clip (" + inp + ")")
     add_cache_options(p)
-    p.set_defaults(run=cmd_analyze)
+    p.set_defaults(run=cmd_analyze, outputs=[("json", "--json", "file")])
 
     p = sub.add_parser("batch", help="score many inputs (a folder, or a CSV with a path column)")
     p.add_argument("input", help="a folder of inputs, or a CSV whose 'path' column lists them")
@@ -660,7 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", help="all inputs are this exercise")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     add_cache_options(p)
-    p.set_defaults(run=cmd_batch)
+    p.set_defaults(run=cmd_batch, outputs=[("out", "--out", "file")])
 
     p = sub.add_parser("evaluate", help="metrics of a checkpoint on labelled synthetic clips, "
                        "or of both models on your labelled real clips (LABELS.csv)")
@@ -678,7 +679,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_cache_options(p, "LABELS.csv: ")
     p.add_argument("--per-clip", metavar="OUT.csv", help="LABELS.csv: write every clip's "
                    "answers here")
-    p.set_defaults(run=cmd_evaluate)
+    p.set_defaults(run=cmd_evaluate, outputs=[("json", "--json", "file"),
+                                              ("per_clip", "--per-clip", "file")])
 
     p = sub.add_parser("train", help="train a scorer and write its checkpoint + model card")
     p.add_argument("--model", choices=("cnn1d", "lstm"), required=True)
@@ -713,7 +715,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "FITSCORE_POSE_CACHE or ~/.cache/fitscore/poses)")
     p.add_argument("--no-cache", action="store_true", help="LABELS.csv: estimate every "
                    "video's poses again, without reading or writing the pose cache")
-    p.set_defaults(run=cmd_train)
+    p.set_defaults(run=cmd_train, outputs=[("out", "--out", "checkpoint"),
+                                           ("oof", "--oof", "parents")])
 
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
@@ -731,15 +734,50 @@ def build_parser() -> argparse.ArgumentParser:
                    "../shared/real beside the checkout)")
     add_cache_options(p, "real: ")
     p.add_argument("--json", help="real: write every figure and clip answer here")
-    p.set_defaults(run=cmd_bench)
+    p.set_defaults(run=cmd_bench, outputs=[("json", "--json", "file")])
     return parser
 
 
+def check_outputs(args) -> None:
+    """Every path the command will write, checked before any work (a traceback after an hour
+    of training threw the result away): `outputs` holds (attribute, option, kind) with kind
+    file (its folder must exist), parents (missing folders are made), folder, npz (numpy
+    adds .npz) or checkpoint (a .pt and its card beside it)."""
+    for attr, option, kind in getattr(args, "outputs", ()):
+        path = getattr(args, attr)
+        if not path:
+            continue
+        if kind == "npz" and not path.endswith(".npz"):
+            path += ".npz"
+        check_output(path, option, folder=kind == "folder",
+                     make_parents=kind in ("parents", "checkpoint"))
+        if kind == "checkpoint":
+            card = Path(path).with_suffix(".json")
+            if card == Path(path):
+                raise FitScoreError(f"{option} {readable(path)}: the model card is written "
+                                    f"beside the checkpoint as {card.name}; give the "
+                                    "checkpoint a .pt name.")
+            check_output(card, f"{option} {readable(path)}: its model card", make_parents=True)
+        for source in (getattr(args, "input", None), getattr(args, "data", None)):
+            if source and Path(source).is_file() and Path(source).resolve() == Path(
+                    path).resolve():
+                raise FitScoreError(f"{option} {readable(path)}: that is the input file; "
+                                    "write to another file.")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command: 0 when done, 2 with one `error: ...` line for bad input, 130 with
+    `interrupted` on Ctrl-C (a traceback there would look like a crash)."""
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")   # an odd file name never crashes
     try:
+        args = build_parser().parse_args(argv)
+        check_outputs(args)
         args.run(args)
     except FitScoreError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {readable(str(error))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0

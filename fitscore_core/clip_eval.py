@@ -36,6 +36,7 @@ from fitscore_core.scorers.evaluation import roc_auc
 from fitscore_core.features import normalize, resample
 from fitscore_core.scorers.labels import clip_rows, name_of, number_of
 from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction
+from fitscore_core.user_files import safe_row
 
 REQUIRED = ("path", "exercise")
 OPTIONAL = ("score", "label", "reps", "rep_frames", "fps")
@@ -354,8 +355,9 @@ def result_dicts(results: list[ClipResult]) -> list[dict]:
 
 
 def write_per_clip(results: list[ClipResult], path: str | Path) -> None:
+    """result_dicts as a CSV; paths and messages cannot run as spreadsheet formulas."""
     rows = result_dicts(results)
-    with Path(path).open("w", newline="") as f:
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["path", "error"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(r) for r in rows)

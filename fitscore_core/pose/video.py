@@ -21,6 +21,8 @@ The header's frame count can lie (a file patched to say 300 frames that holds 36
 iter_frames also counts what it decodes and stops at the duration limit.
 """
 
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,13 +116,36 @@ def _unreadable(name: str, head: bytes) -> FitScoreError:
     return FitScoreError(f"{name} is not a video (expected {_FORMATS}).")
 
 
+def _capture(path: Path) -> cv2.VideoCapture:
+    """cv2.VideoCapture that survives any file name. OpenCV crashes the process (SIGSEGV) on
+    a name that is not valid UTF-8 (Python holds its odd bytes as lone surrogates), so such a
+    file is opened through a symlink with an ASCII name in a private temporary folder, removed
+    as soon as the file is open (the capture keeps its own handle)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return cv2.VideoCapture(str(path))
+    suffix = path.suffix if path.suffix.isascii() else ""
+    try:
+        with tempfile.TemporaryDirectory(prefix="fitscore-open-") as folder:
+            link = os.path.join(folder, "clip" + suffix)
+            os.symlink(os.path.abspath(path), link)
+            return cv2.VideoCapture(link)
+    except OSError as error:
+        shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+        raise FitScoreError(f"{shown}: its name is not valid UTF-8 and the file could not be "
+                            f"opened another way ({error.strerror}); rename it.") from None
+
+
 def open_capture(path: Path) -> cv2.VideoCapture:
     """A capture that applies the file's rotation metadata.
 
     Why set it: this OpenCV build (4.11, pip wheel) leaves CAP_PROP_ORIENTATION_AUTO off, so
     a phone clip filmed upright would otherwise come out lying on its side.
     """
-    cap = cv2.VideoCapture(str(path))
+    cap = _capture(path)
     if cap.isOpened():
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     return cap

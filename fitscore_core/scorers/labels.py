@@ -13,7 +13,6 @@ so every error names the row as the spreadsheet shows it (the header is row 1), 
 are read case-blind with spaces as '_' ("Knees caving in" is knees_caving_in).
 """
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.reps import segment_reps
 from fitscore_core.scorers.training import Example
+from fitscore_core.user_files import read_rows
 
 REQUIRED = ("path", "exercise", "score")
 OPTIONAL = ("faults", "group")
@@ -78,12 +78,11 @@ def name_of(text: str) -> str:
 
 def read_table(csv_path: Path, required: tuple[str, ...], optional: tuple[str, ...]
                ) -> tuple[list[str], list[list[str]]]:
-    """A CSV's lower-cased header and its rows; a missing file, an empty one or a missing
-    required column raises FitScoreError naming it."""
+    """A CSV's lower-cased header and its rows; a missing file, an empty one, one that is not
+    UTF-8 or a missing required column raises FitScoreError naming it."""
     if not csv_path.is_file():
         raise FitScoreError(f"{csv_path} does not exist.")
-    with csv_path.open(newline="", encoding="utf-8-sig") as f:
-        table = list(csv.reader(f))
+    table = read_rows(csv_path)
     if not table or not any(c.strip() for c in table[0]):
         raise FitScoreError(f"{csv_path.name} is empty; it needs a header row with the columns "
                             f"{', '.join(required)} (optional: {', '.join(optional)}).")

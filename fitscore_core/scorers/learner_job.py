@@ -376,16 +376,19 @@ def learn_from_labels(name: str, labels_csv: str | Path, out: str | Path | None 
 
 
 def write_learner_oof(path: str | Path, cv: LearnerCV) -> Path:
-    """One row per clip: path as in LABELS.csv, fold, truth, each method's out-of-fold score."""
+    """One row per clip: path as in LABELS.csv, fold, truth, each method's out-of-fold score
+    (text that a spreadsheet would run as a formula gets a leading quote)."""
     import csv
+
+    from fitscore_core.user_files import safe_row
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
+    with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["path", "fold", "exercise", "score", "pred_exercise"]
                         + [f"{m}_score" for m in METHODS])
         for r in cv.predictions:
-            writer.writerow([r["source"], r["fold"], r["exercise"], f"{r['score']:g}",
-                             r["pred_exercise"] or ""]
-                            + [f"{r[f'{m}_score']:.1f}" for m in METHODS])
+            writer.writerow(safe_row([r["source"], r["fold"], r["exercise"], f"{r['score']:g}",
+                                      r["pred_exercise"] or ""]
+                                     + [f"{r[f'{m}_score']:.1f}" for m in METHODS]))
     return path

@@ -189,15 +189,17 @@ def cross_validate(name: str, examples: list[Example], exercises: list[str], fau
 
 
 def write_oof(path: str | Path, cv: CrossValidation) -> Path:
-    """One row per clip: path as written in LABELS.csv, truth, out-of-fold prediction."""
+    """One row per clip: path as written in LABELS.csv, truth, out-of-fold prediction (text
+    that a spreadsheet would run as a formula gets a leading quote)."""
+    from fitscore_core.user_files import safe_row
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
+    with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(OOF_COLUMNS)
         for r in cv.predictions:
-            writer.writerow([r["source"], r["exercise"], f"{r['score']:g}", r["pred_exercise"],
-                             f"{r['pred_score']:.1f}"])
+            writer.writerow(safe_row([r["source"], r["exercise"], f"{r['score']:g}",
+                                      r["pred_exercise"], f"{r['pred_score']:.1f}"]))
     return path
 
 

@@ -434,10 +434,10 @@ def test_a_card_from_before_digests_still_loads(tmp_path):
 def test_ctrl_c_prints_interrupted_and_exits_130(squat_json):
     script = textwrap.dedent(f"""
         import runpy, signal, sys
-        import fitscore_core.pose.inputs as inputs
+        import fitscore_core.cli as cli
         def ctrl_c(*args, **kwargs):
             signal.raise_signal(signal.SIGINT)
-        inputs.input_kind = ctrl_c
+        cli.cmd_info = ctrl_c               # the command's work, whatever it calls
         sys.argv = ["fitscore_core", "info", {str(squat_json)!r}]
         runpy.run_module("fitscore_core", run_name="__main__")
     """)

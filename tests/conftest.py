@@ -1,6 +1,7 @@
-"""The test run's own pose cache folder: the CLI and the dashboard cache poses by default,
-and tests must neither read the user's ~/.cache/fitscore/poses nor fill it. Set in the
-environment, so the browser test's streamlit server uses it too."""
+"""Shared fixtures. The test run's own pose cache folder: the CLI and the dashboard cache poses
+by default, and tests must neither read the user's ~/.cache/fitscore/poses nor fill it (set in
+the environment, so the browser test's streamlit server uses it too). A folder of tiny
+untrained scorers, for tests about what is read and written rather than about scores."""
 
 import os
 
@@ -17,3 +18,13 @@ def own_pose_cache(tmp_path_factory):
         os.environ.pop("FITSCORE_POSE_CACHE", None)
     else:
         os.environ["FITSCORE_POSE_CACHE"] = before
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    from fitscore_core.scorers.checkpoints import save_scorer
+    from test_scorers import _tiny_scorer
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("cnn1d", "lstm"):
+        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
+    return folder

@@ -14,18 +14,9 @@ from fitscore_core.cli import main
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.openpose_json import write_openpose
 from fitscore_core.pose.sequence import PoseSequence
-from fitscore_core.scorers.checkpoints import save_scorer
 from fitscore_core.scorers.evaluation import evaluate, roc_auc
 from fitscore_core.scorers.training import examples_from_synth
 from fitscore_core.synth.dataset import generate_dataset
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("models")
-    for name in ("cnn1d", "lstm"):
-        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
-    return folder
 
 
 @pytest.fixture(scope="module")

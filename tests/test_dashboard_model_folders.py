@@ -8,7 +8,6 @@ from the shipped models': the pages must show the folder's own numbers).
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest

@@ -61,14 +61,6 @@ def forbid(monkeypatch, *targets: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("models")
-    for name in ("cnn1d", "lstm"):
-        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
-    return folder
-
-
-@pytest.fixture(scope="module")
 def squat_json(tmp_path_factory):
     truth = np.load(ROOT / "sample_videos/ground_truth/squat_good.npz")["keypoints"]
     folder = tmp_path_factory.mktemp("json") / "squat_good"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_scorers import _tiny_scorer
 
 import fitscore_core.pose.backends as backends
 import fitscore_core.pose.cache as cache_module
@@ -19,7 +18,6 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.pose.inputs import load_sequence
 from fitscore_core.pose.sequence import MultiPoseFrames
-from fitscore_core.scorers.checkpoints import save_scorer
 
 
 def fake_frames(path, n=12) -> MultiPoseFrames:
@@ -236,15 +234,6 @@ def squat_estimator(monkeypatch):
                                "fake-backend")
     monkeypatch.setattr(backends, "estimate_poses", extract)
     return calls
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    """Tiny untrained scorers: these tests are about which poses are read, not scores."""
-    folder = tmp_path_factory.mktemp("models")
-    for name in ("cnn1d", "lstm"):
-        save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
-    return folder
 
 
 @pytest.fixture

@@ -259,9 +259,11 @@ def learner_card(base: Scorer, base_desc: str, learner: Learner, examples: list[
         section["cross_validation"] = {"folds": cv.k, "per_exercise": cv.per_exercise,
                                        "overall": cv.overall, "winner": cv.winner,
                                        "exercise_accuracy": cv.exercise_accuracy}
-    card = dict(base.card) if base.card else {}
+    base_card = base.card or {}
+    kept = ("architecture", "exercises", "faults", "features", "calibration")  # the network's
+    card = {k: base_card[k] for k in kept if k in base_card}  # not its figures: not the learner's
     return card | {"model": base.name, "training_data": data, "small_data": section,
-                   "test_metrics": {}, "base_test_metrics": base.card.get("test_metrics", {}),
+                   "test_metrics": {}, "base_test_metrics": base_card.get("test_metrics", {}),
                    "training_time_s": round(sum(seconds.values()), 1), "time_s": seconds}
 
 

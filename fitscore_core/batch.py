@@ -9,13 +9,18 @@ knows); `<model>_exercise` is what that model itself answered (the user's choice
 is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
 `view` the camera view (front / diagonal / side / unknown). Text cells that a spreadsheet
 would run as a formula get a leading quote (user_files.safe_cell). An input that fails gets
-its message in `error` and the batch goes on; rows are written as they finish, so an
-interrupted batch keeps what it did. With a pose cache (`cache=PoseCache()`, what the CLI
-passes), a video scored before is not posed again.
+its message in `error` and the batch goes on. Rows are written as they finish into
+`.<out>.partial` beside `--out`, which replaces `--out` only once every input is done: an
+interrupted batch keeps what it did there and never destroys a previous result. A lock file
+(`.<out>.lock`, holding the writer's pid) refuses a second batch on the same `--out` while
+the first runs; a lock left by a process that died is taken over. With a pose cache
+(`cache=PoseCache()`, what the CLI passes), a video scored before is not posed again.
 """
 
 import csv
 import math
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from fitscore_core.analysis import analyze, load_scorers
@@ -49,6 +54,44 @@ def list_inputs(source: str | Path) -> list[tuple[str, Path]]:
             if len(row) > col and row[col]]
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True                      # someone else's process: alive
+    return True
+
+
+@contextmanager
+def writer_lock(out: Path):
+    """Hold `.<out>.lock` for this process; FitScoreError when a live batch holds it."""
+    lock = out.with_name(f".{out.name}.lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                raise FitScoreError(f"another batch (process {pid}) is writing {out}; wait for "
+                                    f"it, or choose another --out.") from None
+            lock.unlink(missing_ok=True)  # left by a batch that died: take it over
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        break
+    else:
+        raise FitScoreError(f"could not take the lock {lock} for {out}.")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
               models_dir: str | Path | None = None, progress: Progress | None = None,
               cache=None) -> list[dict]:
@@ -56,25 +99,29 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
     if not inputs:
         raise FitScoreError(f"No videos, zips or OpenPose JSON folders found in {source}.")
     scorers = load_scorers(models_dir)
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.partial")
     rows = []
-    with Path(out).open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, COLUMNS)
-        writer.writeheader()
-        for k, (label, path) in enumerate(inputs):
-            row = {c: "" for c in COLUMNS} | {"path": label}
-            try:
-                result = analyze(path, scorers, exercise=exercise, cache=cache)
-                own = result.own_exercise
-                for name, p in result.predictions.items():
-                    row[f"{name}_exercise"] = exercise or own[name]
-                    row[f"{name}_score"] = f"{p.score:.1f}" if math.isfinite(p.score) else ""
-                row["reps"] = len(result.predictions["cnn1d"].reps)
-                row["exercise"], row["view"] = result.exercise, result.view.view
-            except FitScoreError as error:
-                row["error"] = str(error)
-            writer.writerow(safe_row(row))
-            f.flush()
-            rows.append(row)
-            if progress is not None:
-                progress(k + 1, len(inputs))
+    with writer_lock(out):
+        with partial.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, COLUMNS)
+            writer.writeheader()
+            for k, (label, path) in enumerate(inputs):
+                row = {c: "" for c in COLUMNS} | {"path": label}
+                try:
+                    result = analyze(path, scorers, exercise=exercise, cache=cache)
+                    own = result.own_exercise
+                    for name, p in result.predictions.items():
+                        row[f"{name}_exercise"] = exercise or own[name]
+                        row[f"{name}_score"] = f"{p.score:.1f}" if math.isfinite(p.score) else ""
+                    row["reps"] = len(result.predictions["cnn1d"].reps)
+                    row["exercise"], row["view"] = result.exercise, result.view.view
+                except FitScoreError as error:
+                    row["error"] = str(error)
+                writer.writerow(safe_row(row))
+                f.flush()
+                rows.append(row)
+                if progress is not None:
+                    progress(k + 1, len(inputs))
+        os.replace(partial, out)         # complete: only now is the previous result replaced
     return rows

@@ -2,6 +2,7 @@
 models are never trained in tests): shapes, keys, errors and agreement with the core."""
 
 import csv
+import os
 import json
 
 import numpy as np
@@ -150,3 +151,58 @@ def test_attributions_join_the_analysis_for_both_models(models_dir, squat_json):
     for name, a in explained.attributions.items():
         assert a.joint_time.shape == (15, result.model_features.n_frames)
         assert a.score == pytest.approx(result.predictions[name].score, abs=1e-3)
+
+
+def test_an_interrupted_batch_keeps_the_previous_result_and_its_own_rows(models_dir,
+                                                                          squat_json, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    import fitscore_core.batch as batch
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copytree(squat_json, folder / name)
+    out = tmp_path / "results.csv"
+    out.write_text("the previous results\n")
+    real, calls = batch.analyze, []
+
+    def dies_on_the_second(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+    monkeypatch.setattr(batch, "analyze", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(folder, out, models_dir=models_dir)
+    assert out.read_text() == "the previous results\n"          # never destroyed
+    partial = tmp_path / ".results.csv.partial"
+    with partial.open() as f:
+        assert [r["path"] for r in csv.DictReader(f)] == ["a"]    # what it did is kept
+    assert not (tmp_path / ".results.csv.lock").exists()
+    monkeypatch.setattr(batch, "analyze", real)
+    run_batch(folder, out, models_dir=models_dir)                 # complete: replaces it
+    with out.open() as f:
+        assert [r["path"] for r in csv.DictReader(f)] == ["a", "b", "c"]
+    assert not partial.exists()
+
+
+def test_a_second_batch_on_the_same_out_is_refused_while_the_first_runs(models_dir,
+                                                                       squat_json, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.copytree(squat_json, folder / "a")
+    out = tmp_path / "results.csv"
+    lock = tmp_path / ".results.csv.lock"
+    lock.write_text(str(os.getpid()))                             # a live writer: this one
+    with pytest.raises(FitScoreError, match=f"another batch \\(process {os.getpid()}\\)"):
+        run_batch(folder, out, models_dir=models_dir)
+    assert not out.exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    lock.write_text(dead)                                          # its writer died
+    run_batch(folder, out, models_dir=models_dir)
+    assert out.exists() and not lock.exists()

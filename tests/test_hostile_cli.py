@@ -427,6 +427,8 @@ def test_ctrl_c_prints_interrupted_and_exits_130(squat_json):
     script = textwrap.dedent(f"""
         import runpy, signal, sys
         import fitscore_core.cli as cli
+        # as in a terminal, whatever the parent did (a background job starts with SIGINT ignored)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         def ctrl_c(*args, **kwargs):
             signal.raise_signal(signal.SIGINT)
         cli.cmd_info = ctrl_c               # the command's work, whatever it calls

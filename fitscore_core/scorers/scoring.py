@@ -8,7 +8,9 @@ The exercise comes from the whole clip (windows of N frames, averaged by their l
 clip longer than N is never cut). Reps are then found in the key joints' motion and each rep
 is scored on its own; the clip score is the mean rep score, and a fault's probability is its
 highest over the reps. A clip without one full rep still gets an answer, flagged
-low-confidence.
+low-confidence. A scorer with a small-data learner (learner.py: a gym's own standard) scores
+the whole clip with it, as it was trained, and each rep the same way; its learnt faults
+replace the network's.
 """
 
 from dataclasses import dataclass
@@ -21,9 +23,7 @@ from fitscore_core.features import ClipFeatures, pad_or_window
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.descriptors import describe
 from fitscore_core.scorers.reps import segment_reps
-from fitscore_core.synth.exercises import (
-    UNKNOWN,  # the answer for a movement that is no exercise
-)
+from fitscore_core.synth.exercises import UNKNOWN  # the answer for a movement that is no exercise
 
 MIN_EXERCISE_CONFIDENCE = 0.6
 # Below this calibrated probability, the best known exercise is not named: the answer is

@@ -45,15 +45,20 @@ def test_a_cut_frame_loses_the_joints_below_it():
     assert (cut[:, below, 2] == 0).all() and (cut[:, ~below, 2] == 0.9).all()
 
 
-def test_upper_body_framings_cut_the_legs_of_curls():
-    rng = np.random.default_rng(1)
-    m = generate_motion(ClipSpec("bicep_curl", reps=2, seed=1))
-    cam = fit_camera(m.joints3d, yaw_deg=0, pitch_deg=5, fps=m.fps)
+def framings(exercise: str, yaw: float, pitch: float, lying: bool, seed: int):
+    """(camera, [(keypoints, size, framing name)] x 60) of a 2-rep clip of the exercise."""
+    rng = np.random.default_rng(seed)
+    m = generate_motion(ClipSpec(exercise, reps=2, seed=seed))
+    cam = fit_camera(m.joints3d, yaw_deg=yaw, pitch_deg=pitch, fps=m.fps)
     kps, _ = project_keypoints(cam, m.joints3d)
+    return cam, [conditions.random_framing(kps, (cam.width, cam.height), exercise, lying, rng)
+                 for _ in range(60)]
+
+
+def test_upper_body_framings_cut_the_legs_of_curls():
+    cam, framed = framings("bicep_curl", 0, 5, False, seed=1)
     names = set()
-    for _ in range(60):
-        out, size, name = conditions.random_framing(kps, (cam.width, cam.height), "bicep_curl",
-                                                    False, rng)
+    for out, size, name in framed:
         names.add(name)
         if name in conditions.CUTS:
             assert size[1] < cam.height and (out[:, 11, 2] == 0).all()   # no right ankle
@@ -63,14 +68,9 @@ def test_upper_body_framings_cut_the_legs_of_curls():
 
 
 def test_lying_framings_cut_the_feet_at_one_side_of_push_ups():
-    rng = np.random.default_rng(3)
-    m = generate_motion(ClipSpec("push_up", reps=2, seed=3))
-    cam = fit_camera(m.joints3d, yaw_deg=90, pitch_deg=15, fps=m.fps)
-    kps, _ = project_keypoints(cam, m.joints3d)
+    cam, framed = framings("push_up", 90, 15, True, seed=3)
     names = set()
-    for _ in range(60):
-        out, size, name = conditions.random_framing(kps, (cam.width, cam.height), "push_up",
-                                                    True, rng)
+    for out, size, name in framed:
         names.add(name)
         if name.startswith("lying-"):
             assert size[0] < cam.width and size[1] == cam.height      # cut at a side

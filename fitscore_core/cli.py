@@ -347,13 +347,13 @@ def posed_examples(folder: str, repeat: int, data: dict, seed: int, n_subjects: 
     the card's data section. Their people must be the data set's (same seed and number of
     subjects), or a person could be trained on and tested on."""
     from fitscore_core.scorers.training import examples_from_posed
-    from fitscore_core.synth.posed import load_posed
+    from fitscore_core.synth.posed import SETTINGS_FILE, load_posed
     clips = load_posed(folder)
     if not clips:
         raise FitScoreError(f"{folder}: no posed clip there (make them with `synth posed`).")
     if repeat < 1:
         raise FitScoreError(f"--posed-repeat must be >= 1, got {repeat}")
-    made = json.loads((Path(folder) / "settings.json").read_text())
+    made = json.loads((Path(folder) / SETTINGS_FILE).read_text())
     if (made["seed"], made["n_subjects"]) != (seed, n_subjects):
         raise FitScoreError(f"{folder} holds clips of seed {made['seed']} with "
                             f"{made['n_subjects']} people; this data set is seed {seed} with "

@@ -11,6 +11,7 @@ its nearest training clip's) and the majority class (good / bad) or the mean sco
 folds are stratified by exercise and label, and keep each group (person) on one side.
 """
 
+import csv
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -19,9 +20,16 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
 from fitscore_core.scorers.checkpoints import Scorer, save_scorer
-from fitscore_core.scorers.evaluation import roc_auc
+from fitscore_core.scorers.evaluation import features_of, roc_auc
+from fitscore_core.scorers.labels import (
+    examples_from_labels,
+    known_faults,
+    read_labels,
+    vocabulary,
+)
 from fitscore_core.scorers.learner import (
     ExerciseHead,
     Learner,
@@ -30,8 +38,10 @@ from fitscore_core.scorers.learner import (
     fit_learner,
     label_kind,
 )
-from fitscore_core.scorers.scoring import recognise, run_net
+from fitscore_core.scorers.scoring import person_frames, recognise, run_net
+from fitscore_core.scorers.train_job import check_folds, resolve_init
 from fitscore_core.scorers.training import Example
+from fitscore_core.user_files import safe_row
 
 METHODS = ("learner", "dtw_1nn", "majority")
 
@@ -77,16 +87,15 @@ def learner_folds(examples: list[Example], k: int, seed: int) -> np.ndarray:
                             "group always share a fold, so cross-validation needs at least "
                             f"{k} groups (people). Fix the group column, or drop it if every "
                             "clip is a different person.")
-    if not 2 <= k <= len(set(groups)):
-        raise FitScoreError(f"--cv {k}: K must be from 2 to the number of groups "
-                            f"({len(set(groups))}; clips of one group always share a fold).")
+    check_folds(groups, k)
     labels = strata(examples)
     for stratum, n in sorted(Counter(labels).items()):
         if n < k:
             exercise, side = stratum.split(":")
             raise FitScoreError(f"--cv {k}: only {n} {exercise} clip(s) of the "
                                 f"{'better' if side == 'high' else 'worse'}-scored kind; each "
-                                f"of {k} folds needs one. Label more clips, or use --cv {max(2, n)}.")
+                                f"of {k} folds needs one. Label more clips, or use "
+                                f"--cv {max(2, n)}.")
     fold = np.zeros(len(examples), int)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     for f, (_, held) in enumerate(splitter.split(np.zeros(len(examples)), labels, groups)):
@@ -235,12 +244,10 @@ def format_learner_cv(cv: LearnerCV) -> str:
 
 
 def person_only(example: Example) -> Example:
-    """The clip from the first to the last frame the person is seen in, as scoring reads it
-    (scoring.person_frames)."""
-    seen = np.flatnonzero(np.abs(example.values).sum(axis=0) > 0)
-    if not len(seen):
+    """The clip from the first to the last frame the person is seen in, as scoring reads it."""
+    a, b = person_frames(features_of(example, FEATURES.fps))
+    if b <= a:
         return example
-    a, b = int(seen[0]), int(seen[-1]) + 1
     return replace(example, values=example.values[:, a:b],
                    rep_ranges=np.clip(example.rep_ranges - a, 0, b - a))
 
@@ -285,16 +292,13 @@ def run_learner_job(base: Scorer, base_desc: str, examples: list[Example], fault
     t = time.time()
     exercises = list(dict.fromkeys(e.exercise for e in examples))
     values = {ex: [e.values for e in examples if e.exercise == ex] for ex in exercises}
-    total = sum(len(v) * (len(v) - 1) // 2 for v in values.values())
-    done = [0]
-
-    def step(ex_done, _):
-        if dtw_progress is not None:
-            dtw_progress(done[0] + ex_done, total)
-    dist = {}
+    pairs = {ex: len(v) * (len(v) - 1) // 2 for ex, v in values.items()}
+    dist, done = {}, 0
     for ex in exercises:
+        step = None if dtw_progress is None else \
+            (lambda n, _, before=done: dtw_progress(before + n, sum(pairs.values())))
         dist[ex] = distance_matrix(values[ex], step)
-        done[0] += len(values[ex]) * (len(values[ex]) - 1) // 2
+        done += pairs[ex]
     seconds["dtw"] = round(time.time() - t, 1)
     result = None
     if cv is not None:
@@ -337,13 +341,6 @@ def learn_from_labels(name: str, labels_csv: str | Path, out: str | Path | None 
     """LABELS.csv -> checked rows -> clips (pose cache) -> descriptors, DTW -> (CV with
     baselines, OOF CSV) -> (learner on every clip, saved with its card). A LABELS.csv of a
     single exercise is the common case: the base model keeps recognising the exercise."""
-    from fitscore_core.scorers.labels import (
-        examples_from_labels,
-        known_faults,
-        read_labels,
-        vocabulary,
-    )
-    from fitscore_core.scorers.train_job import resolve_init
     if out is None and cv is None:
         raise FitScoreError("--out is required (or give --cv K to only cross-validate).")
     if oof is not None and cv is None:
@@ -380,9 +377,6 @@ def learn_from_labels(name: str, labels_csv: str | Path, out: str | Path | None 
 def write_learner_oof(path: str | Path, cv: LearnerCV) -> Path:
     """One row per clip: path as in LABELS.csv, fold, truth, each method's out-of-fold score
     (text that a spreadsheet would run as a formula gets a leading quote)."""
-    import csv
-
-    from fitscore_core.user_files import safe_row
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:

@@ -128,13 +128,19 @@ def net_config(cfg: TrainConfig, init: Scorer | None) -> TrainConfig:
     return dataclasses.replace(cfg, net=dict(init.config)) if init is not None else cfg
 
 
+def check_folds(groups: list[str], k: int) -> None:
+    """K folds need 2 <= K <= the number of groups (a group never splits across folds)."""
+    n = len(set(groups))
+    if not 2 <= k <= n:
+        raise FitScoreError(f"--cv {k}: K must be from 2 to the number of groups "
+                            f"({n}; clips of one group always share a fold).")
+
+
 def group_folds(groups: list[str], k: int, seed: int) -> list[int]:
     """Fold (0..k-1) of each clip: whole groups per fold, shuffled by `seed`, largest groups
     placed first, each into the fold holding the fewest clips so far."""
     names = sorted(set(groups))
-    if not 2 <= k <= len(names):
-        raise FitScoreError(f"--cv {k}: K must be from 2 to the number of groups "
-                            f"({len(names)}; clips of one group always share a fold).")
+    check_folds(groups, k)
     size = Counter(groups)
     order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
     order.sort(key=lambda g: -size[g])          # stable: equal sizes keep the shuffled order

@@ -210,6 +210,21 @@ def test_baselines_run_on_the_same_folds(learnt, gym):
         assert r["majority_score"] == majority
 
 
+def test_good_bad_labels_other_than_0_and_100_are_judged_on_the_same_scale(learnt, gym,
+                                                                          estimator, tmp_path):
+    """Labelled 60 / 90 instead of 0 / 100, the same clips fall in the same folds: the DTW
+    neighbour and the majority are judged as before (a 60 is the worse kind, not 'above 50')."""
+    root, _ = gym
+    lines = (root / "LABELS.csv").read_text().replace(",push_up,100,", ",push_up,90,")
+    path = _labels(root, lines.replace(",push_up,0,", ",push_up,60,").splitlines(), "6090.csv")
+    run = learn_from_labels("cnn1d", path, cv=4, init_path=root / "base.pt",
+                            cache=PoseCache(tmp_path / "cache"))
+    figs, before = run.cv.per_exercise["push_up"], learnt[0].cv.per_exercise["push_up"]
+    assert figs["labels"] == {"60": N_BAD, "90": N_GOOD}
+    assert figs["dtw_1nn"] == before["dtw_1nn"] and figs["majority"] == before["majority"]
+    assert {r["dtw_1nn_score"] for r in run.cv.predictions} == {0.0, 100.0}
+
+
 def test_the_saved_learner_scores_with_the_gyms_standard(learnt):
     run, out = learnt
     scorer = load_scorer(out)

@@ -146,7 +146,7 @@ def cross_validate_learner(scorer: Scorer, examples: list[Example], faults: list
             head = learner.heads[ex]
             d = dist[ex][position[i], at[ex]]
             pred["learner"][i] = head.score_from(head.inputs(descriptors[i], d))[0]
-            pred["dtw_1nn"][i] = scores[own[ex]][int(np.argmin(d))]
+            pred["dtw_1nn"][i] = on_score_scale(head, scores[own[ex]][int(np.argmin(d))])
             pred["majority"][i] = majority_score(head, scores[own[ex]])
             if learner.recognizers:
                 probs = learner.exercise_probs(descriptors[i])
@@ -179,6 +179,14 @@ def cross_validate_learner(scorer: Scorer, examples: list[Example], faults: list
             | {f"{m}_score": float(pred[m][i]) for m in METHODS}
             for i, e in enumerate(examples)]
     return LearnerCV(k, per_exercise, overall, winner, acc, rows)
+
+
+def on_score_scale(head: ExerciseHead, label: float) -> float:
+    """A label as the score the learner gives: good_bad labels (low, high) -> 0 / 100, the
+    scale P(good) x 100 is read on (a score above 50 is good); 0-100 scores as they are."""
+    if head.kind == "good_bad":
+        return 100.0 * (label - head.low) / (head.high - head.low)
+    return float(label)
 
 
 def majority_score(head: ExerciseHead, train_scores: np.ndarray) -> float:

@@ -92,7 +92,9 @@ def sample_mediapipe_params(rng: np.random.Generator) -> NoiseParams:
 def facing_away(depth: np.ndarray) -> float:
     """0 (face towards the camera or side-on) .. 1 (filmed from behind): the nose is farther
     from the camera than the neck."""
-    return float(np.clip(np.median(depth[:, 0] - depth[:, 1]) / 0.06, 0.0, 1.0)) if len(depth) else 0.0
+    if not len(depth):
+        return 0.0
+    return float(np.clip(np.median(depth[:, 0] - depth[:, 1]) / 0.06, 0.0, 1.0))
 
 
 def body_height_px(kps: np.ndarray, max_frames: int = 32) -> float:
@@ -281,7 +283,9 @@ def apply_noise(kps: np.ndarray, depth: np.ndarray, rng: np.random.Generator,
     lost = _drop_mask(conf, rng, params.drop_rate, params.drop_burst)
     if lost is not None:
         conf[lost] = 0.0
-    behind = 1.0 + (params.behind_factor - 1.0) * facing_away(depth) if params.behind_factor != 1 else 1.0
+    behind = 1.0                         # swaps and lost frames, x behind_factor from behind
+    if params.behind_factor != 1.0:
+        behind += (params.behind_factor - 1.0) * facing_away(depth)
     x, y, conf = _swap_planes((x, y, conf), rng, params.swap_rate * behind, params.swap_burst,
                               copy=False)
     if params.frame_loss > 0:

@@ -9,6 +9,7 @@ import streamlit as st
 from fitscore_core.analysis import confidence, words
 from fitscore_core.synth.exercises import EXERCISES
 from ui import state
+from ui.plain import plain
 
 st.title("Analyze a clip")
 with st.form("choose"):
@@ -46,17 +47,17 @@ if pressed:
 
 result = state.current()
 if result is None:
-    st.error(st.session_state.get("error", "Nothing analysed yet."))
+    st.error(plain(st.session_state.get("error", "Nothing analysed yet.")))
     st.stop()
 
 seq = result.sequence
 view = result.view
-st.caption(f"**{state.current_choice().label}**: {seq.n_frames} frames, "
-           f"{seq.duration_s:.1f} s at {seq.fps:g} fps · pose: {seq.backend} · camera: "
-           f"{view.describe()}", help="The camera angle is estimated from the skeleton (how "
+st.caption(f"**{plain(state.current_choice().label)}**: {seq.n_frames} frames, "
+           f"{seq.duration_s:.1f} s at {seq.fps:g} fps · pose: {plain(seq.backend)} · camera: "
+           f"{plain(view.describe())}", help="The camera angle is estimated from the skeleton (how "
            "wide the shoulders and hips look, which side is seen more clearly). Faults that "
            "cannot be seen from it are listed as not judged instead of getting a probability.")
-exercise_words = words(result.exercise)
+exercise_words = plain(words(result.exercise))   # a trained model may name any exercise
 if not result.known:
     st.warning("This does not look like one of the exercises FitScore knows, so it gets no "
                "score, no faults and no comparison. If it is one of them, choose it under "
@@ -69,7 +70,7 @@ else:
                f"**{exercise_words}**"
                + (" (your choice)." if result.chosen_by == "user" else
                   " (the more confident answer).") + " " + ", ".join(
-                   f"{name} says {words(own.exercise)} ({confidence(own):.0%})"
+                   f"{name} says {plain(words(own.exercise))} ({confidence(own):.0%})"
                    for name, own in result.own_predictions.items()) + ".")
 
 for column, (name, p) in zip(st.columns(len(result.predictions)), result.predictions.items()):
@@ -87,7 +88,7 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
         if result.known and own.exercise != result.exercise:
             st.caption(f"Scored as a {exercise_words}, the exercise of this analysis.")
         for reason in p.reasons:
-            st.info(f"Low confidence: {reason}.")
+            st.info(f"Low confidence: {plain(reason)}.")
         if p.faults:
             faults = pd.DataFrame({"fault": [f.replace("_", " ") for f in p.faults],
                                    "probability": list(p.faults.values())})
@@ -100,7 +101,7 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
         hidden = result.unjudged.get(name, ())
         if hidden:
             st.caption("Cannot be judged from this camera angle "
-                       f"({view.view} view): " + ", ".join(words(f) for f in hidden) + ".")
+                       f"({view.view} view): " + ", ".join(plain(words(f)) for f in hidden) + ".")
         reps = pd.DataFrame([{"rep": i + 1, "from (s)": r.start / seq.fps,
                               "to (s)": r.end / seq.fps, "score": r.score}
                              for i, r in enumerate(p.reps)])
@@ -113,7 +114,7 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
 if result.feedback:
     st.subheader("What to tell the client")
     for line in result.feedback:
-        st.markdown(f"- {line.text}" + (f"  \n  <small>({line.source})</small>"
-                                       if line.source else ""), unsafe_allow_html=True)
+        st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
+                                              if line.source else ""), unsafe_allow_html=True)
 for note in result.notes:
-    st.caption(f"Note: {note}")
+    st.caption(f"Note: {plain(note)}")

@@ -10,6 +10,7 @@ from fitscore_core.annotate import has_video, source_frame
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import draw, state
+from ui.plain import plain
 
 SKELETONS = "pages/skeletons.py"
 
@@ -29,21 +30,21 @@ if comparison is None:
 
 label = choice.label if choice is not None else result.sequence.source
 reference = result.reference
-kind = ("built-in " + (comparison.reference_exercise or "").replace("_", " ")
-        if reference is not None and reference.builtin else comparison.reference_source)
-st.caption(f"**{label}** as a **{words(result.exercise)}** against the reference (**{kind}**); "
-           f"camera: {result.view.describe()}. Each rep of the client is "
+kind = plain("built-in " + (comparison.reference_exercise or "").replace("_", " ")
+             if reference is not None and reference.builtin else comparison.reference_source)
+st.caption(f"**{plain(label)}** as a **{plain(words(result.exercise))}** against the reference "
+           f"(**{kind}**); camera: {plain(result.view.describe())}. Each rep of the client is "
            "matched with a correct rep by dynamic time warping, so a slower or faster rep "
            "is compared phase by phase; distances are in torso lengths (neck to hips), so "
            "body size and distance to the camera do not matter.")
 if not result.agree:
     st.warning("The models disagree on the exercise (" + ", ".join(
-        f"{name} says {words(p.exercise)} ({confidence(p):.0%})"
+        f"{name} says {plain(words(p.exercise))} ({confidence(p):.0%})"
         for name, p in result.own_predictions.items()) + "): the comparison and the feedback "
-        f"are for a {words(result.exercise)}"
+        f"are for a {plain(words(result.exercise))}"
         + (", your choice." if result.chosen_by == "user" else ", the more confident answer."))
 for note in comparison.notes:
-    st.info(note[:1].upper() + note[1:] + ".")
+    st.info(plain(note[:1].upper() + note[1:] + "."))
 if not comparison.joints:
     st.warning("No joint was visible in both clips at the same moment, so nothing could be "
                "compared. Film the whole body, from the same side as the reference.")
@@ -142,12 +143,12 @@ st.subheader("What to tell the client", help=(
     "off the reference gets a sentence even when no model flags a fault."))
 if result.feedback:
     for line in result.feedback:
-        st.markdown(f"- {line.text}" + (f"  \n  <small>({line.source})</small>"
-                                       if line.source else ""), unsafe_allow_html=True)
+        st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
+                                              if line.source else ""), unsafe_allow_html=True)
 else:
     st.success("Nothing stands out: no fault flagged and no joint clearly off the reference.")
 hidden = list(dict.fromkeys(f for h in result.unjudged.values() for f in h))
 if hidden:
     st.caption("Cannot be judged from this camera angle "
                f"({result.view.view} view), so not part of the feedback: "
-               + ", ".join(words(f) for f in hidden) + ".")
+               + ", ".join(plain(words(f)) for f in hidden) + ".")

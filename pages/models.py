@@ -11,6 +11,7 @@ from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.scorers.attribution import what_if
 from ui import plots, state
 from ui.model_folders import card_sections, figures, folder_label
+from ui.plain import plain
 
 
 @st.cache_data(show_spinner="Re-scoring with the joint moved…", max_entries=256)
@@ -28,6 +29,10 @@ def _count(value) -> str:
     return f"{value:,}" if isinstance(value, int) else "?"
 
 
+def _minutes(seconds) -> str:
+    return f"{seconds / 60:.0f}" if isinstance(seconds, (int, float)) else "?"
+
+
 def card_summary(card: dict) -> None:
     """One model card, in a trainer's words plus the numbers."""
     if not card:
@@ -36,16 +41,17 @@ def card_summary(card: dict) -> None:
     arch, data = card.get("architecture", {}), card.get("training_data", {})
     training = card.get("training", {})
     st.markdown(
-        f"**Network:** {arch.get('class', '?')}"
-        f"{' ' + str(arch['config']) if arch.get('config') else ''}, "
+        f"**Network:** {plain(arch.get('class', '?'))}"      # the card's text made plain
+        f"{' ' + plain(arch['config']) if arch.get('config') else ''}, "
         f"{_count(arch.get('parameters'))} parameters  \n"
-        f"**Trained on:** {data.get('description', 'not recorded')}  \n"
+        f"**Trained on:** {plain(data.get('description', 'not recorded'))}  \n"
         f"**Clips:** {_count(data.get('clips'))} ({_count(data.get('train_clips'))} training, "
         f"{_count(data.get('validation_clips'))} validation, "
-        f"{_count(data.get('test_clips'))} test; split {data.get('split', '?')})  \n"
+        f"{_count(data.get('test_clips'))} test; split {plain(data.get('split', '?'))})  \n"
         f"**Training:** {training.get('epochs_run', '?')} epochs, "
-        f"{(card.get('training_time_s') or 0) / 60:.0f} min on {card.get('machine', '?')}  \n"
-        f"**Seed:** {card.get('seed', '?')} · **commit:** `{card.get('git_commit', '?')}`")
+        f"{_minutes(card.get('training_time_s'))} min on {plain(card.get('machine', '?'))}  \n"
+        f"**Seed:** {plain(card.get('seed', '?'))} · **commit:** "
+        f"{plain(card.get('git_commit', '?'))}")
     metrics = card.get("test_metrics", {})
     if metrics:
         st.markdown("**Test metrics** (clips never seen in training), per camera view:",
@@ -65,10 +71,10 @@ def card_summary(card: dict) -> None:
         st.dataframe(table, width="stretch")
     for key, section in card_sections(card).items():
         st.markdown(f"**{key.replace('_', ' ').capitalize()}:**  \n" + "  \n".join(
-            figures(section)))
+            plain(line) for line in figures(section)))
     for note in ("git_commit_note", "wall_time_note"):
         if card.get(note):
-            st.caption(card[note])
+            st.caption(plain(card[note]))
 
 
 st.title("The two models side by side")
@@ -96,9 +102,9 @@ for column, name in zip(st.columns(len(names)), names):
         c.metric("Reps", len(p.reps), help="Complete repetitions found and scored one by one.")
         flagged = [f"{f.replace('_', ' ')} ({v:.0%})" for f, v in
                    sorted(p.faults.items(), key=lambda kv: -kv[1]) if v >= 0.5]
-        st.caption("Faults flagged: " + (", ".join(flagged) if flagged else "none"))
+        st.caption("Faults flagged: " + (plain(", ".join(flagged)) if flagged else "none"))
         for reason in p.reasons:
-            st.info(f"Low confidence: {reason}.")
+            st.info(f"Low confidence: {plain(reason)}.")
 
 st.subheader("What drove each score", help=(
     "Which joints, and when, moved the score: the brighter a cell, the more that joint at that "
@@ -161,7 +167,7 @@ else:
                                       tuple((n, result.predictions[n].exercise) for n in names),
                                       state.models(), result.model_features)
     except FitScoreError as error:
-        st.error(str(error))
+        st.error(plain(error))
 if changed is not None:
     for column, name in zip(st.columns(len(names)), names):
         old, new = result.predictions[name].score, changed[name].score
@@ -174,7 +180,7 @@ if changed is not None:
 st.subheader("Model cards", help=(
     "How each model was made and how well it did on clips it never saw during training, "
     "overall and per camera view."))
-st.caption(f"Models: {folder_label(state.model_folder())} (chosen in the sidebar).")
+st.caption(f"Models: {plain(folder_label(state.model_folder()))} (chosen in the sidebar).")
 scorers = state.models()
 for column, name in zip(st.columns(len(names)), names):
     with column, st.expander(f"Model card: {plots.model_label(name)}"):

@@ -8,6 +8,7 @@ from fitscore_core.annotate import LOW_CONFIDENCE, annotated_video_bytes, has_vi
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.openpose_json import openpose_zip_bytes
 from ui import draw, state
+from ui.plain import plain
 
 FRAME_KEY = "skel_frame"          # the slider
 KEPT_KEY = "skel_frame_kept"      # its value, kept while the user is on another page
@@ -61,7 +62,7 @@ def viewer() -> None:
         try:
             image = draw.client_image(result, video, t)
         except FitScoreError as error:
-            st.warning(f"{error} Showing the skeleton without the video.")
+            st.warning(f"{plain(error)} Showing the skeleton without the video.")
             image = draw.client_image(result, None, t)
         st.image(image, width="stretch", output_format="JPEG",
                  caption="video frame" if video else "keypoints only (no video for an "
@@ -129,7 +130,7 @@ try:
         help="One <name>_<frame>_keypoints.json per frame in OpenPose's BODY_25 format, "
              "readable by OpenPose tools, Sports2D and this app.")
 except FitScoreError as error:
-    left.error(str(error))
+    left.error(plain(error))
 with right:
     if st.button("Make the annotated video", key="skel_make_mp4",
                  icon=":material/movie:",
@@ -140,7 +141,7 @@ with right:
         try:
             data = annotated_mp4(key, video, seq)
         except FitScoreError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             st.download_button("Download the annotated video (.mp4)", data,
                                file_name=f"{name}_skeleton.mp4", mime="video/mp4",

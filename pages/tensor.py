@@ -8,6 +8,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ROW_LABELS, to_model_input
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import plots, state
+from ui.plain import plain
 
 st.title("What the models read")
 st.caption("Every frame becomes 30 numbers: the left–right (x) and height (y) of 15 joints. "
@@ -19,7 +20,7 @@ result = state.analysis_or_stop()
 try:
     model_input = to_model_input(result.model_features, FEATURES)
 except FitScoreError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 
 left, right = st.columns([1, 2])

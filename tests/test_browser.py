@@ -1,16 +1,21 @@
 """The dashboard in a real browser, driven like a user: `streamlit run app.py` on a free
 localhost port, Debian's chromium through Playwright (no browser download). Opens the app,
 analyses a sample, visits every page, checks scores and the heatmap are on screen, uploads a
-non-video file and reads the error; saves a screenshot of each page and the timings under
+non-video file and reads the error (naming the file as the user named it), uploads a zip
+whose entry name is Markdown for an image and a link and sees it as plain text with no
+request leaving for the image; saves a screenshot of each page and the timings under
 test-output/ (timings are reported in README, not asserted)."""
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -110,8 +115,49 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     page.get_by_role("button", name="Analyze").click()
     error = page.get_by_test_id("stAlertContentError").first
     error.wait_for()
-    assert "not a video" in error.inner_text()
+    assert "not_a_video.mp4 is not a video" in error.inner_text()   # the user's name
     assert "Traceback" not in page.content()
     page.screenshot(path=OUT / "6-bad-upload.png", full_page=True)
     (OUT / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print(json.dumps(timings, indent=2))
+
+
+class Counted(http.server.BaseHTTPRequestHandler):
+    """Counts every request that reaches it: an image or link the page should never load."""
+
+    hits: list[str] = []
+
+    def do_GET(self):
+        Counted.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_zip_entry_named_in_markdown_is_shown_as_plain_text(app_url, page):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"http://127.0.0.1:{server.server_address[1]}"
+    entry = f"../![p]({host}/p.png) [click me]({host}/link)_000000000000_keypoints.json"
+    hostile = OUT / "hostile_entry.zip"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(hostile, "w") as z:
+        z.writestr(entry, "{}")
+    try:
+        page.goto(app_url)
+        page.get_by_text("Both models see a").wait_for()
+        page.get_by_text("Upload", exact=True).first.click()
+        page.locator("input[type=file]").first.set_input_files(str(hostile))
+        page.get_by_role("button", name="Analyze").click()
+        error = page.get_by_test_id("stAlertContentError").first
+        error.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert entry in error.inner_text().replace("\u2060", "")   # the name, as typed
+        assert error.locator("a, img").count() == 0              # no link, no image drawn
+        assert page.locator(f'img[src^="{host}"], a[href^="{host}"]').count() == 0
+        assert Counted.hits == []                                # and nothing was fetched
+        page.screenshot(path=OUT / "7-markdown-entry-name.png", full_page=True)
+    finally:
+        server.shutdown()

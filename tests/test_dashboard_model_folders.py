@@ -22,6 +22,7 @@ from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME
 from fitscore_core.pose.cache import PoseCache
 from ui.model_folders import (SHIPPED, card_lines, folder_label, folder_lines,
                               folder_options, trained_folders)
+from ui.plain import plain, unplain
 from ui.state import DEFAULT_SAMPLE, SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,8 @@ def app(home):
 
 
 def sidebar_text(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.sidebar.caption) + "\n" + "\n".join(
-        e.value for e in at.sidebar.error)
+    return unplain("\n".join(c.value for c in at.sidebar.caption) + "\n" + "\n".join(
+        e.value for e in at.sidebar.error))
 
 
 def answers(at: AppTest) -> dict[str, list[str]]:
@@ -120,7 +121,7 @@ def test_a_card_says_what_the_models_were_trained_on_and_their_figures():
             "test_metrics": {"all": {"clips": 4, "exercise_accuracy": 0.75, "score_mae": 12.5}},
             "small_data": {"learner": "logistic regression", "C": 0.1, "beats_dtw": True,
                            "oof_auc_per_fold": [0.9, 0.95]}}
-    lines = card_lines("lstm", card)
+    lines = [unplain(line) for line in card_lines("lstm", card)]
     assert lines[0] == ("**LSTM** trained on: Anna's gym: her clients' push-ups and squats, "
                         "labelled good / bad (labelled clips)")
     assert lines[1] == ("42 clips (34 training, 4 validation, 4 test) — push up 22, "
@@ -132,11 +133,13 @@ def test_a_card_says_what_the_models_were_trained_on_and_their_figures():
     assert lines[4] == ("small data: learner: logistic regression · C: 0.1 · beats dtw: yes · "
                         "oof auc per fold: 0.9, 0.95")
     shipped = json.loads((MODELS_DIR / "cnn1d.json").read_text())
-    first = card_lines("cnn1d", shipped)
+    first = [unplain(line) for line in card_lines("cnn1d", shipped)]
     assert "(synthetic)" in first[0] and f"{shipped['training_data']['clips']:,} clips" in first[1]
     accuracy = shipped["test_metrics"]["all"]["exercise_accuracy"]
     assert f"exercise accuracy {accuracy:.1%}" in first[2]
     assert card_lines("cnn1d", {}) == ["**1D-CNN**: no model card beside the checkpoint"]
+    hostile = card_lines("cnn1d", {"training_data": {"description": "![x](http://h/p.png)"}})
+    assert hostile[0] == "**1D-CNN** trained on: " + plain("![x](http://h/p.png)")
     both = folder_lines({"cnn1d": card, "lstm": card | {"test_metrics": {}}})
     assert both[0] == card_lines("cnn1d", card)
     assert both[1][:2] == ["**LSTM**: trained on the same clips", "no held-out test figures"]
@@ -180,7 +183,7 @@ def test_a_trained_folder_is_used_by_every_page_and_switching_back_is_cached(
 
     app.switch_page("pages/models.py").run()
     assert not app.exception, [e.value for e in app.exception]
-    cards = "\n".join(m.value for m in app.main.markdown)
+    cards = unplain("\n".join(m.value for m in app.main.markdown))
     assert "**Trained on:** Anna's gym" in cards and "out of fold › auc: 0.931" in cards
 
     app.switch_page("app.py").run()      # AppTest runs a switched-to page without app.py

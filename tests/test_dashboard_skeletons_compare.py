@@ -26,6 +26,7 @@ from fitscore_core.pose.openpose_json import read_openpose_zip_bytes, write_open
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.pose.video import probe_video
 from ui.draw import CLIENT, REFERENCE, joint_label
+from ui.plain import unplain
 from ui.state import Choice
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,7 +215,7 @@ def test_compare_page_charts_and_feedback_are_the_cores(app, shown, core):
     shown_lines = [m.value for m in app.markdown if m.value.startswith("- ")]
     assert core.feedback and len(shown_lines) == len(core.feedback)
     for line, feedback in zip(shown_lines, core.feedback):
-        assert line.startswith(f"- {feedback.text}")
+        assert unplain(line).startswith(f"- {feedback.text}")
     assert [f.text for f in shown.feedback] == [f.text for f in core.feedback]
 
     assert len(app.get("image")) == len(expected.worst) > 0
@@ -252,7 +253,7 @@ def test_pages_explain_a_missing_comparison_or_a_failed_analysis(shown, served):
         at.session_state["error"] = "No person was found in this video."
         at.switch_page(page).run()
         no_exception(at)
-        assert [w.value for w in at.warning] == ["No person was found in this video."]
+        assert [unplain(w.value) for w in at.warning] == ["No person was found in this video."]
         assert not at.get("image") and not at.get("plotly_chart")
 
 

@@ -18,6 +18,7 @@ from fitscore_core.analysis import analyze, load_scorers
 from fitscore_core.config import FEATURES
 from fitscore_core.features import ROW_LABELS
 from fitscore_core.scorers.attribution import what_if
+from ui.plain import unplain
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -153,7 +154,7 @@ def test_pages_explain_a_failed_analysis_without_a_traceback():
         at.session_state["error"] = "No person was found in this video."
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
-        assert [w.value for w in at.warning] == ["No person was found in this video."]
+        assert [unplain(w.value) for w in at.warning] == ["No person was found in this video."]
         assert not at.get("plotly_chart")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fitscore_core.analysis import MODEL_NAMES
 from fitscore_core.config import MODELS_DIR
+from ui.plain import plain
 
 SHIPPED = str(MODELS_DIR.resolve())
 CARD_SECTIONS = ("cross_validation", "small_data")   # shown generically: their keys may grow
@@ -138,21 +139,21 @@ def card_sections(card: dict) -> dict[str, dict]:
 
 
 def card_lines(name: str, card: dict) -> list[str]:
-    """One model's card in a few markdown lines: what it was trained on, how many clips,
+    """One model's card in a few Markdown lines (the card's own text made plain): what it was trained on, how many clips,
     its test figures, and the numbers of any cross-validation or small-data section."""
     title = {"cnn1d": "1D-CNN", "lstm": "LSTM"}.get(name, name)
     if not card:
         return [f"**{title}**: no model card beside the checkpoint"]
     data = card.get("training_data") if isinstance(card.get("training_data"), dict) else {}
-    what = data.get("description") or "not recorded"
-    kind = f" ({data['kind']})" if data.get("kind") else ""
+    what = plain(data.get("description") or "not recorded")   # a card is the user's text
+    kind = f" ({plain(data['kind'])})" if data.get("kind") else ""
     lines = [f"**{title}** trained on: {what}{kind}"]
-    clips = _clips(data)
+    clips = plain(_clips(data))
     if clips:
         lines.append(clips)
     lines.append(_headline(card.get("test_metrics") or {}))
     for key, section in card_sections(card).items():
-        shown = figures(section)
+        shown = [plain(line) for line in figures(section)]
         more = len(shown) - MAX_FIGURES
         lines.append(f"{key.replace('_', ' ')}: " + " · ".join(shown[:MAX_FIGURES])
                      + (f" · … {more} more on the Models page" if more > 0 else ""))

@@ -10,6 +10,7 @@ import streamlit as st
 from fitscore_core.errors import FitScoreError
 from ui import state
 from ui.model_folders import folder_label, folder_lines, folder_options, models_home
+from ui.plain import plain
 
 PICK, TYPED, ADDED, PROBLEM = "models_pick", "models_typed", "models_added", "models_problem"
 
@@ -52,12 +53,12 @@ def model_picker() -> None:
     st.selectbox("Models", options, key=PICK, format_func=folder_label, on_change=_picked,
                  help="The shipped models, or models you trained (`train --out "
                       "FOLDER/cnn1d.pt` and `--out FOLDER/lstm.pt`): every folder under "
-                      f"{models_home()} (set FITSCORE_MODELS_HOME to look elsewhere) that "
+                      f"{plain(models_home())} (set FITSCORE_MODELS_HOME to look elsewhere) that "
                       "holds them. Every page uses the chosen models.")
     st.text_input("Another model folder", key=TYPED, on_change=_typed,
                   placeholder="/path/to/folder with cnn1d.pt and lstm.pt",
                   help="Type a folder's path and press Enter to add it to the list above.")
     if st.session_state.get(PROBLEM):
-        st.error(st.session_state[PROBLEM])
+        st.error(plain(st.session_state[PROBLEM]))
     for lines in folder_lines({name: scorer.card for name, scorer in scorers.items()}):
         st.caption("  \n".join(lines))

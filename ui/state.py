@@ -9,7 +9,6 @@ back to a model folder never re-extracts.
 """
 
 import hashlib
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +20,13 @@ from fitscore_core.analysis import (Analysis, analyze, load_scorers, with_attrib
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from ui.model_folders import SHIPPED, stamp
+from ui.plain import plain
+from ui.uploads import save_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
 DEFAULT_SAMPLE = "squat_knees_caving_in.mp4"
 UPLOAD_TYPES = ["mp4", "mov", "avi", "webm", "mkv", "zip"]
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "fitscore-dashboard"
 BUILTIN = "builtin"
 
 
@@ -34,7 +34,7 @@ BUILTIN = "builtin"
 class Choice:
     """What the user asked for: a clip (by content digest), its exercise, its reference."""
 
-    path: str                 # a sample, or the upload saved under UPLOAD_DIR
+    path: str                 # a sample, or the upload (ui/uploads.py)
     label: str                # what the user sees (file name)
     digest: str
     exercise: str | None = None
@@ -93,13 +93,10 @@ def sample_choice(name: str) -> Choice:
 
 
 def saved_upload(name: str, data: bytes) -> Choice:
-    """Keep an upload on disk under its digest (the Skeletons page reads its frames)."""
+    """Keep an upload on disk, privately, under the user's file name (ui/uploads.py): the
+    Skeletons page reads its frames and every message names the file the user knows."""
     digest = digest_of(data)
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}{Path(name).suffix.lower()}"
-    if not path.exists():
-        path.write_bytes(data)
-    return Choice(str(path), name, digest)
+    return Choice(str(save_upload(name, data, digest)), name, digest)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -110,7 +107,7 @@ def analysis_for(digest: str, exercise: str | None, reference: str, reference_di
     folder (and the version of its files). The progress bar lives and dies inside, so a
     cache hit in another session replays nothing."""
     scorers, poses = scorers_in(folder, folder_stamp), PoseCache()
-    bar = ProgressBar(f"Finding the pose in {_label}")
+    bar = ProgressBar(f"Finding the pose in {plain(_label)}")
     try:
         result = analyze(_path, scorers, exercise=exercise, progress=bar, cache=poses)
     finally:
@@ -178,7 +175,7 @@ def analysis_or_stop() -> Analysis:
     stop the page there."""
     result = current()
     if result is None:
-        st.warning(st.session_state.get("error", "No clip analysed yet: choose one on the "
-                                                 "Analyze page."))
+        st.warning(plain(st.session_state.get("error", "No clip analysed yet: choose one on "
+                                                       "the Analyze page.")))
         st.stop()
     return result

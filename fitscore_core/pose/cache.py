@@ -114,7 +114,7 @@ class PoseCache:
                                source=str(arrays["source"]), backend=str(arrays["backend"]))
 
     def put(self, key: str, frames: MultiPoseFrames) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)   # clients' skeletons
         arrays = to_arrays(frames)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:

@@ -14,7 +14,8 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 @dataclass(frozen=True)
 class Limits:
-    """What the pipeline accepts; anything beyond is refused with a clear message."""
+    """What the pipeline accepts; anything beyond is refused with a clear message. Sizes are
+    in MB of 1,000,000 bytes everywhere (messages, README, the dashboard)."""
 
     max_file_mb: float = 500.0          # video or zip on disk
     max_duration_s: float = 120.0       # longer clips: trim before uploading

@@ -331,7 +331,7 @@ def test_zip_entry_escaping_the_folder_refuses_the_whole_zip(tmp_path, entry):
 
 
 def test_zip_bomb_refused_by_declared_size(tmp_path):
-    zip_path = _zip(tmp_path / "bomb.zip", {_name(0): b"0" * (5 * 1024 * 1024)})
+    zip_path = _zip(tmp_path / "bomb.zip", {_name(0): b"0" * 5_000_000})
     assert zip_path.stat().st_size < 50_000
     limits = dataclasses.replace(LIMITS, max_zip_uncompressed_mb=1)
     with pytest.raises(FitScoreError, match=r"^bomb\.zip expands to 5\.0 MB, more than the 1 MB "

@@ -63,7 +63,7 @@ _LAYOUTS = {25: "BODY_25", 18: "COCO_18"}
 _EMPTY_KEYS = ("face_keypoints_2d", "hand_left_keypoints_2d", "hand_right_keypoints_2d",
                "pose_keypoints_3d", "face_keypoints_3d", "hand_left_keypoints_3d",
                "hand_right_keypoints_3d")
-_MB = 1024 * 1024
+MB = 1_000_000                      # config.Limits: sizes in MB of 10^6 bytes
 
 Progress = Callable[[int, int], None]
 
@@ -133,14 +133,14 @@ def read_openpose_zip_bytes(data: bytes, name: str = "upload.zip", fps: float | 
 
 
 def _check_size(n_bytes: int, label: str, limits: Limits) -> None:
-    if n_bytes > limits.max_file_mb * _MB:
+    if n_bytes > limits.max_file_mb * MB:
         raise FitScoreError(f"{label} is {_megabytes(n_bytes)} MB, more than the "
                             f"{limits.max_file_mb:g} MB limit.")
 
 
 def _megabytes(n_bytes: int) -> str:
     """'523.4', '5.0', '0.021': small sizes keep two significant digits instead of '0.0'."""
-    mb = n_bytes / _MB
+    mb = n_bytes / MB
     return f"{mb:.1f}" if mb >= 0.1 else f"{mb:.2g}"
 
 
@@ -175,7 +175,7 @@ def _folder_files(folder: Path, label: str, limits: Limits) -> dict[str, bytes]:
                             f"the {limits.max_zip_entries} allowed; split the clip.")
     meta = posixpath.join(root, META_NAME)
     wanted = keypoints + ([meta] if (folder / meta).is_file() else [])
-    budget = limits.max_zip_uncompressed_mb * _MB
+    budget = limits.max_zip_uncompressed_mb * MB
     files: dict[str, bytes] = {}
     for name in wanted:
         files[name] = (folder / name).read_bytes()
@@ -209,7 +209,7 @@ def _zip_files(source: Path | io.BytesIO, label: str, limits: Limits) -> dict[st
             if _unsafe_name(info.orig_filename) or _unsafe_name(info.filename):
                 raise FitScoreError(f"{label} was refused: entry '{info.orig_filename}' points "
                                     "outside the zip's folder.")
-        limit = limits.max_zip_uncompressed_mb * _MB
+        limit = limits.max_zip_uncompressed_mb * MB
         declared = sum(info.file_size for info in infos)
         if declared > limit:
             raise FitScoreError(f"{label} expands to {_megabytes(declared)} MB, more than the "

@@ -349,3 +349,79 @@ def test_truncated_data_set_is_refused_naming_the_file(tmp_path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(FitScoreError, match=r"synth\.npz"):
         load_dataset(path)
+
+
+# ----------------------------------------------- weak answers: counted before anything is read
+
+def test_a_zip_with_too_many_entries_is_refused_from_its_end_record(tmp_path, monkeypatch):
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for t in range(30):
+            z.writestr(_name(t), b"{}")
+    assert openpose_json.zip_directory_size(path)[0] == 30
+
+    def never(*args, **kwargs):
+        raise AssertionError("zipfile parsed the central directory")
+    monkeypatch.setattr(openpose_json.zipfile, "ZipFile", never)
+    with pytest.raises(FitScoreError, match=r"^many\.zip has 30 entries, more than the 20 "):
+        read_openpose(path, limits=replace(LIMITS, max_zip_entries=20))
+
+
+def test_a_zip64_end_record_declaring_a_million_entries_is_refused_unread(tmp_path, monkeypatch):
+    """The end record alone (no entries at all): zip64 record, locator, classic record with
+    0xFFFF, as a zip of more than 65,535 entries ends."""
+    record = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 1_000_000, 1_000_000,
+                         60_000_000, 0)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, 0, 1)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    path = tmp_path / "million.zip"
+    path.write_bytes(record + locator + end)
+    assert openpose_json.zip_directory_size(path) == (1_000_000, 60_000_000)
+    monkeypatch.setattr(openpose_json.zipfile, "ZipFile", None)
+    with pytest.raises(FitScoreError, match=r"^million\.zip has 1,000,000 entries"):
+        read_openpose_zip_bytes(path.read_bytes(), "million.zip")
+
+
+def test_a_zip_whose_entry_list_is_too_big_is_refused_though_its_count_is_small(tmp_path):
+    path = tmp_path / "long_names.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for t in range(5):
+            z.writestr("x" * 2000 + _name(t), b"{}")
+    with pytest.raises(FitScoreError, match=r"has a 0\.01 MB list of entries, more than the 5 "):
+        read_openpose(path, limits=replace(LIMITS, max_zip_entries=5))
+
+
+def test_a_frame_size_beyond_the_limit_is_refused_from_the_header_before_decoding(
+        tmp_path, monkeypatch):
+    from fitscore_core.pose import video
+    path = _lying_avi(tmp_path / "wide.avi")
+    opened = video.open_capture
+
+    class NoDecoding:
+        def __init__(self, cap):
+            self.cap = cap
+
+        def __getattr__(self, name):
+            if name in ("read", "grab", "retrieve"):
+                raise AssertionError("a frame was decoded")
+            return getattr(self.cap, name)
+
+    monkeypatch.setattr(video, "open_capture", lambda p: NoDecoding(opened(p)))
+    with pytest.raises(FitScoreError, match=r"^wide\.avi is 64×48; the limit is 40×30 "):
+        video.probe_video(path, limits=replace(LIMITS, max_resolution=(40, 30)))
+
+
+@pytest.mark.parametrize("name, fmt", [("voice.m4a", "mp4"), ("voice.mp4", "mp4")])
+def test_an_audio_only_file_is_said_to_have_no_video(tmp_path, capsys, name, fmt):
+    import av
+    path = tmp_path / name
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 8000), np.float32), format="flt",
+                                           layout="mono")
+        frame.sample_rate = 8000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    err = _cli(capsys, "info", str(path))
+    assert err == f"error: {name} holds sound but no video (an audio file?). Choose the " \
+                  "video of the exercise.\n"

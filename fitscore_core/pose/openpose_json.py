@@ -36,6 +36,7 @@ import os
 import posixpath
 import re
 import secrets
+import struct
 import shutil
 import zipfile
 import zlib
@@ -194,8 +195,50 @@ def _unsafe_name(name: str) -> bool:
             or ".." in posix.split("/"))
 
 
+MAX_CENTRAL_BYTES_PER_ENTRY = 512      # a keypoint entry's central record is ~100 bytes
+
+
+def zip_directory_size(source: Path | io.BytesIO) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as the zip's end record declares them, read from
+    its last 64 KiB only (zip64 records included); None when there is no end record."""
+    handle = open(source, "rb") if isinstance(source, Path) else source
+    try:
+        size = handle.seek(0, io.SEEK_END)
+        start = max(0, size - (65_535 + 22))
+        handle.seek(start)
+        tail = handle.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end < 0 or len(tail) - end < 22:
+            return None
+        entries, central = struct.unpack("<HI", tail[end + 10:end + 16])
+        locator = end - 20
+        if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+            (offset,) = struct.unpack("<Q", tail[locator + 8:locator + 16])
+            handle.seek(offset)
+            record = handle.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                entries, central = struct.unpack("<QQ", record[32:48])
+        return entries, central
+    finally:
+        if isinstance(source, Path):
+            handle.close()
+        else:
+            source.seek(0)
+
+
 def _zip_files(source: Path | io.BytesIO, label: str, limits: Limits) -> dict[str, bytes]:
-    """Keypoint entries (+ sidecar) of a zip, read in memory within the limits: name -> bytes."""
+    """Keypoint entries (+ sidecar) of a zip, read in memory within the limits: name -> bytes.
+    The entry count and the central directory's size are checked from the end record first,
+    so a zip of a million entries is refused before zipfile builds a million records."""
+    declared = zip_directory_size(source)
+    if declared is not None:
+        entries, central = declared
+        if entries > limits.max_zip_entries \
+                or central > limits.max_zip_entries * MAX_CENTRAL_BYTES_PER_ENTRY:
+            shown = f"{entries:,} entries" if entries > limits.max_zip_entries else \
+                f"a {_megabytes(central)} MB list of entries"
+            raise FitScoreError(f"{label} has {shown}, more than the "
+                                f"{limits.max_zip_entries} entries allowed; split the clip.")
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:

@@ -104,9 +104,24 @@ def _check_file(path: Path, limits: Limits) -> float:
     return size_mb
 
 
-def _unreadable(name: str, head: bytes) -> FitScoreError:
+def _streams(path: Path) -> tuple[int, int] | None:
+    """(video streams, audio streams) as the container lists them (PyAV reads the header
+    only); None when PyAV cannot open it."""
+    import av                                  # here: only a refused file needs it
+    try:
+        with av.open(os.fspath(path), metadata_errors="ignore") as container:
+            return len(container.streams.video), len(container.streams.audio)
+    except (av.FFmpegError, OSError, ValueError, UnicodeError):
+        return None
+
+
+def _unreadable(name: str, head: bytes, path: Path | None = None) -> FitScoreError:
     """The error for a file OpenCV cannot decode, worded by what the file claims to be."""
     kind = container_kind(head)
+    streams = _streams(path) if path is not None else None
+    if streams is not None and streams[0] == 0 and streams[1] > 0:
+        return FitScoreError(f"{name} holds sound but no video (an audio file?). Choose the "
+                             "video of the exercise.")
     if kind:
         return FitScoreError(f"{name} looks like an {kind} video but is damaged or truncated: "
                              "no frame could be decoded. Export or copy it again.")
@@ -183,6 +198,16 @@ def _fourcc(value: float) -> str:
     return text if text.isprintable() and text.strip() else ""
 
 
+def _check_resolution(name: str, width: float, height: float, limits: Limits) -> None:
+    """Refuse a frame beyond limits.max_resolution (either orientation); 0 or NaN (a header
+    that does not say) passes, the decoded frame is checked then."""
+    width, height = (int(v) if np.isfinite(v) and v > 0 else 0 for v in (width, height))
+    max_long, max_short = limits.max_resolution
+    if max(width, height) > max_long or min(width, height) > max_short:
+        raise FitScoreError(f"{name} is {width}×{height}; the limit is {max_long}×{max_short} "
+                            "— export it at a lower resolution first.")
+
+
 def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
     """Open path, decode one frame and check it against limits; FitScoreError if refused."""
     path = Path(path)
@@ -192,9 +217,12 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
         head = f.read(16)
     cap = open_capture(path)
     try:
+        if cap.isOpened():   # the header's size first: decoding an 8000×8000 frame takes 1 GB
+            _check_resolution(name, cap.get(cv2.CAP_PROP_FRAME_WIDTH),
+                              cap.get(cv2.CAP_PROP_FRAME_HEIGHT), limits)
         ok, frame = cap.read() if cap.isOpened() else (False, None)
         if not ok or frame is None:
-            raise _unreadable(name, head)
+            raise _unreadable(name, head, path)
         fps = cap.get(cv2.CAP_PROP_FPS)
         header_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         rotation = cap.get(cv2.CAP_PROP_ORIENTATION_META)
@@ -202,7 +230,7 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
     finally:
         cap.release()
     if container_kind(head) is None and image_kind(head):
-        raise _unreadable(name, head)
+        raise _unreadable(name, head, path)
     if not (np.isfinite(fps) and 0 < fps <= MAX_FPS):
         raise FitScoreError(f"{name} is damaged: its frame rate cannot be read. "
                             "Export or copy it again.")
@@ -210,16 +238,13 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
     if frame_count == 0:  # some containers (streamed WebM) carry no count: count by decoding
         frame_count = _count_frames(path, stop_after=int(limits.max_duration_s * fps) + 1)
     if frame_count < 2 and container_kind(head) is None:
-        raise _unreadable(name, head)
+        raise _unreadable(name, head, path)
     duration = frame_count / fps
     if duration > limits.max_duration_s:
         raise FitScoreError(f"{name} is {_seconds(duration)} s long; the limit is "
                             f"{_seconds(limits.max_duration_s)} s — trim it first.")
     height, width = frame.shape[:2]
-    max_long, max_short = limits.max_resolution
-    if max(width, height) > max_long or min(width, height) > max_short:
-        raise FitScoreError(f"{name} is {width}×{height}; the limit is {max_long}×{max_short} "
-                            "— export it at a lower resolution first.")
+    _check_resolution(name, width, height, limits)   # a header may lie: the decoded frame too
     return VideoInfo(
         path=str(path), width=width, height=height, fps=float(fps), frame_count=frame_count,
         duration_s=duration, rotation=int(rotation) % 360 if np.isfinite(rotation) else 0,
@@ -248,7 +273,7 @@ def iter_frames(path: str | Path, max_side: int | None = None, limits: Limits = 
         if not cap.isOpened():
             _check_file(path, LIMITS)  # missing or empty: say so rather than "damaged"
             with open(path, "rb") as f:
-                raise _unreadable(path.name, f.read(16))
+                raise _unreadable(path.name, f.read(16), path)
         header_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         expected = int(header_count) if np.isfinite(header_count) and header_count > 0 else 0
         fps = cap.get(cv2.CAP_PROP_FPS)

@@ -425,3 +425,18 @@ def test_an_audio_only_file_is_said_to_have_no_video(tmp_path, capsys, name, fmt
     err = _cli(capsys, "info", str(path))
     assert err == f"error: {name} holds sound but no video (an audio file?). Choose the " \
                   "video of the exercise.\n"
+
+
+def test_a_client_gone_for_the_second_half_gets_a_low_confidence_answer_that_says_so():
+    from fitscore_core.analysis import analyze_sequence, load_scorers
+    from fitscore_core.compare.reference import builtin_sequence
+    whole = builtin_sequence("squat", yaw=45.0)
+    gone = np.zeros_like(whole.keypoints)
+    clip = PoseSequence(np.concatenate([whole.keypoints, gone, gone]), fps=whole.fps,
+                        size=whole.size, source="walked_out.mp4")
+    scorers = load_scorers()
+    for name, p in analyze_sequence(clip, scorers).predictions.items():
+        assert p.low_confidence, name
+        assert any(r.startswith("the person is in view in only 3") for r in p.reasons), p.reasons
+    for name, p in analyze_sequence(whole, scorers).predictions.items():
+        assert not any("in view in only" in r for r in p.reasons), (name, p.reasons)

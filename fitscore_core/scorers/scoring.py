@@ -26,6 +26,9 @@ from fitscore_core.scorers.reps import segment_reps
 from fitscore_core.synth.exercises import UNKNOWN  # the answer for a movement that is no exercise
 
 MIN_EXERCISE_CONFIDENCE = 0.6
+# a score read from less of the clip than this, or from a single rep, says so: a client who
+# walks out after one good rep must not get a confident 95 for the whole set
+MIN_PERSON_SHARE = 0.6
 # Below this calibrated probability, the best known exercise is not named: the answer is
 # UNKNOWN. Chosen on the real clips in ../shared/real (see the model cards).
 MIN_KNOWN_CONFIDENCE = 0.5
@@ -140,7 +143,14 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     reasons = []
     if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")
+    in_view = float(features.found.any(axis=0).mean())
+    if in_view < MIN_PERSON_SHARE:
+        reasons.append(f"the person is in view in only {in_view:.0%} of the clip "
+                       f"({first / features.fps:.1f}–{last / features.fps:.1f} s of "
+                       f"{features.n_frames / features.fps:.1f} s)")
     reps = segment_reps(values, features.fps, chosen)
+    if len(reps) == 1:
+        reasons.append("only one repetition was found")
     to_source = (source_fps or features.fps) / features.fps
     head = learner.heads.get(chosen) if learner is not None else None
     if reps:

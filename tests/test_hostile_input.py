@@ -440,3 +440,14 @@ def test_a_client_gone_for_the_second_half_gets_a_low_confidence_answer_that_say
         assert any(r.startswith("the person is in view in only 3") for r in p.reasons), p.reasons
     for name, p in analyze_sequence(whole, scorers).predictions.items():
         assert not any("in view in only" in r for r in p.reasons), (name, p.reasons)
+
+
+def test_a_header_that_lies_about_the_frame_count_is_caught_by_counting_packets(tmp_path):
+    from fitscore_core.pose.video import count_packets, probe_video
+    path = _lying_avi(tmp_path / "lying.avi")                     # 40 frames, says 5
+    assert count_packets(path, stop_after=1000) == 40
+    assert count_packets(path, stop_after=10) == 11               # stops early
+    with pytest.raises(FitScoreError, match=r"^lying\.avi holds more than 1 s of video "
+                                            r"although its header says 0\.5 s"):
+        probe_video(path, limits=replace(LIMITS, max_duration_s=1.0))
+    assert probe_video(path).frame_count == 40                   # counted, not the header's 5

@@ -104,6 +104,25 @@ def _check_file(path: Path, limits: Limits) -> float:
     return size_mb
 
 
+def count_packets(path: Path, stop_after: int) -> int | None:
+    """Video packets (one per frame) in the container, stopping past stop_after: PyAV
+    demuxes without decoding, so a header that lies about the frame count is caught in
+    milliseconds instead of after minutes of pose. None when PyAV cannot read the file."""
+    import av
+    try:
+        with av.open(os.fspath(path), metadata_errors="ignore") as container:
+            if not container.streams.video:
+                return None
+            n = 0
+            for packet in container.demux(container.streams.video[0]):
+                n += packet.size > 0        # the flushing packet at the end is empty
+                if n > stop_after:
+                    break
+            return n
+    except (av.FFmpegError, OSError, ValueError, UnicodeError):
+        return None
+
+
 def _streams(path: Path) -> tuple[int, int] | None:
     """(video streams, audio streams) as the container lists them (PyAV reads the header
     only); None when PyAV cannot open it."""
@@ -235,8 +254,14 @@ def probe_video(path: str | Path, limits: Limits = LIMITS) -> VideoInfo:
         raise FitScoreError(f"{name} is damaged: its frame rate cannot be read. "
                             "Export or copy it again.")
     frame_count = int(header_count) if np.isfinite(header_count) and header_count > 0 else 0
-    if frame_count == 0:  # some containers (streamed WebM) carry no count: count by decoding
-        frame_count = _count_frames(path, stop_after=int(limits.max_duration_s * fps) + 1)
+    # the header may lie or (streamed WebM) say nothing: count the packets, else decode
+    most = int(limits.max_duration_s * fps) + 1
+    packets = count_packets(path, stop_after=most)
+    if packets is None and frame_count == 0:
+        packets = _count_frames(path, stop_after=most)
+    if packets is not None and packets > most and frame_count <= most:
+        raise _too_long_while_decoding(name, frame_count, fps, limits)   # the header lies
+    frame_count = max(frame_count, packets or 0)
     if frame_count < 2 and container_kind(head) is None:
         raise _unreadable(name, head, path)
     duration = frame_count / fps

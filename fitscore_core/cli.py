@@ -129,6 +129,8 @@ def cmd_bench(args) -> None:
         return cmd_bench_real(args)
     if args.what == "upper-coco":
         return cmd_bench_upper_coco(args)
+    if args.what == "hostile":
+        return cmd_bench_hostile(args)
     from fitscore_core.bench.speed import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
@@ -136,6 +138,22 @@ def cmd_bench(args) -> None:
     finally:
         bar.close()
     print(format_benchmark(rows))
+
+
+def cmd_bench_hostile(args) -> None:
+    import tempfile
+
+    from fitscore_core.bench.hostile import format_hostile, run_hostile, to_json
+    with tempfile.TemporaryDirectory(prefix="fitscore-hostile-") as scratch:
+        folder = Path(args.dir) if args.dir else Path(scratch)
+        bar = ProgressBar("hostile inputs", unit="case")
+        try:
+            results = run_hostile(folder, progress=bar)
+        finally:
+            bar.close()
+    print(format_hostile(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(to_json(results), indent=2) + "\n")
 
 
 def cmd_bench_models(args) -> None:
@@ -720,13 +738,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
-    p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco"),
+    p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco",
+                                               "hostile"),
                    default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
                    "models' figures on the real clips in ../shared/real; upper-coco: on "
                    "synthetic upper-body clips framed from the waist or knees up, as "
-                   "COCO-18 JSON")
+                   "COCO-18 JSON; hostile: peak memory and CPU of every hostile input")
+    p.add_argument("--dir", help="hostile: build the inputs here (default: a temporary "
+                   "folder)")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
     p.add_argument("--n", type=int, default=800, help="upper-coco: clips to generate")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")

@@ -387,7 +387,7 @@ def test_a_zip_whose_entry_list_is_too_big_is_refused_though_its_count_is_small(
     with zipfile.ZipFile(path, "w") as z:
         for t in range(5):
             z.writestr("x" * 2000 + _name(t), b"{}")
-    with pytest.raises(FitScoreError, match=r"has a 0\.01 MB list of entries, more than the 5 "):
+    with pytest.raises(FitScoreError, match=r"has a 0\.01 MB list of entries, more than 5 entries could "):
         read_openpose(path, limits=replace(LIMITS, max_zip_entries=5))
 
 

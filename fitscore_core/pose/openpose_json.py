@@ -67,6 +67,7 @@ _EMPTY_KEYS = ("face_keypoints_2d", "hand_left_keypoints_2d", "hand_right_keypoi
 MB = 1_000_000                      # config.Limits: sizes in MB of 10^6 bytes
 
 Progress = Callable[[int, int], None]
+_NUMBER_TYPES = {int, float}      # JSON numbers; bool (true/false) and None (null) are not
 
 
 @dataclass(frozen=True)
@@ -233,12 +234,13 @@ def _zip_files(source: Path | io.BytesIO, label: str, limits: Limits) -> dict[st
     declared = zip_directory_size(source)
     if declared is not None:
         entries, central = declared
-        if entries > limits.max_zip_entries \
-                or central > limits.max_zip_entries * MAX_CENTRAL_BYTES_PER_ENTRY:
-            shown = f"{entries:,} entries" if entries > limits.max_zip_entries else \
-                f"a {_megabytes(central)} MB list of entries"
-            raise FitScoreError(f"{label} has {shown}, more than the "
-                                f"{limits.max_zip_entries} entries allowed; split the clip.")
+        if entries > limits.max_zip_entries:
+            raise FitScoreError(f"{label} has {entries:,} entries, more than the "
+                                f"{limits.max_zip_entries} allowed; split the clip.")
+        if central > limits.max_zip_entries * MAX_CENTRAL_BYTES_PER_ENTRY:
+            raise FitScoreError(f"{label} has a {_megabytes(central)} MB list of entries, more "
+                                f"than {limits.max_zip_entries} entries could need; split the "
+                                "clip.")
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
@@ -337,12 +339,12 @@ def _parse_frame(name: str, data: bytes, label: str, limits: Limits
     if not isinstance(doc["people"], list):
         kind = type(doc["people"]).__name__
         raise FitScoreError(f'{shown}: "people" must be a list, got {kind}.')
-    people, layouts = [], set()
-    for i, person in enumerate(doc["people"], start=1):
+    rows, layouts = [], set()
+    for i, person in enumerate(doc["people"], start=1):   # cheap checks per person...
         values = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
         if not isinstance(values, list):
             raise FitScoreError(f'{shown}: person {i} has no "pose_keypoints_2d" list.')
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        if not set(map(type, values)) <= _NUMBER_TYPES:
             raise FitScoreError(f'{shown}: person {i} "pose_keypoints_2d" holds something other '
                                 "than numbers.")
         if len(values) % 3:
@@ -353,17 +355,24 @@ def _parse_frame(name: str, data: bytes, label: str, limits: Limits
         if n not in _LAYOUTS:
             raise FitScoreError(f"{shown} has {n} keypoints ({len(values)} numbers); expected "
                                 "BODY_25 (75 numbers) or COCO-18 (54).")
-        kps = np.asarray(values, dtype=np.float64).reshape(n, 3)
-        if not np.isfinite(kps).all():
-            raise FitScoreError(f"{shown}: person {i} has a value that is not a finite number.")
-        kps[kps[:, 2] <= 0] = 0.0  # "not found": no stray coordinates for later stages to use
-        _check_coordinates(kps, f"{shown} in {label}: person {i}", limits)
-        people.append(kps.astype(np.float32))
+        rows.append(values)
         layouts.add(_LAYOUTS[n])
     if len(layouts) > 1:
         raise FitScoreError(f"{shown} mixes BODY_25 and COCO-18 people; export the clip with "
                             "one OpenPose model.")
-    return people, layouts.pop() if layouts else None
+    if not rows:
+        return [], None
+    kps = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1, 3)  # ...the rest at once
+    finite = np.isfinite(kps).all(axis=(1, 2))
+    if not finite.all():
+        raise FitScoreError(f"{shown}: person {int(np.argmin(finite)) + 1} has a value that is "
+                            "not a finite number.")
+    kps[kps[..., 2] <= 0] = 0.0  # "not found": no stray coordinates for later stages to use
+    far = (np.abs(kps) > limits.max_coordinate_px).any(axis=(1, 2))
+    if far.any():
+        i = int(np.argmax(far))
+        _check_coordinates(kps[i], f"{shown} in {label}: person {i + 1}", limits)
+    return list(kps.astype(np.float32)), layouts.pop()
 
 
 def _check_coordinates(kps: np.ndarray, who: str, limits: Limits) -> None:

@@ -96,3 +96,15 @@ def main_angle(exercise: str, angles: dict[str, np.ndarray]) -> tuple[str, np.nd
         if best is None or rom > best[0]:
             best = (rom, name, curve)
     return (best[1], best[2]) if best else None
+
+
+def rep_ranges(exercise: str, angles: dict[str, np.ndarray],
+               spans: list[tuple[int, int]]) -> tuple[str | None, list[float]]:
+    """(the main angle's name, its range of motion in degrees in each [start, end) frame
+    span): the side is chosen once on the whole clip (main_angle), so every rep of a
+    session is measured on the same joint. (None, NaNs) without a main angle."""
+    chosen = main_angle(exercise, angles)
+    if chosen is None:
+        return None, [float("nan")] * len(spans)
+    name, curve = chosen
+    return name, [range_of_motion(curve[max(0, a):max(0, b)]) for a, b in spans]

@@ -8,7 +8,7 @@
 
     >>> sid = h.save_session(anna, analysis, source_name="squat.mp4", notes="")  # doctest: +SKIP
     >>> h.progress(anna)            # date, exercise, score, reps, rom per session  # doctest: +SKIP
-    >>> h.delete_client(anna)       # {'clients': 1, 'sessions': 1, 'reps': 5}       # doctest: +SKIP
+    >>> h.delete_client(anna)       # {'clients': 1, 'sessions': 1, ...}   # doctest: +SKIP
 
 Where: `$FITSCORE_DATA_HOME/fitscore.sqlite3`, by default `~/fitscore-data/fitscore.sqlite3`
 (default_path); the folder is made private (0700) and the file 0600 — it holds people's
@@ -39,7 +39,6 @@ import pandas as pd
 from fitscore_core.analysis import Analysis
 from fitscore_core.compare.angles import joint_angles, rep_ranges
 from fitscore_core.errors import FitScoreError
-from fitscore_core.features import normalize
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.verdict import make_verdict
 

@@ -38,12 +38,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from fontTools.ttLib import TTFont   # fpdf2's own dependency
 from fpdf import FPDF
 
 from fitscore_core.analysis import Analysis
 from fitscore_core.annotate import frame_image
 from fitscore_core.compare.angles import joint_angles
 from fitscore_core.features import normalize
+from fitscore_core.history import rep_rom
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.verdict import Cue, make_verdict, score_text
 
@@ -104,7 +106,6 @@ def report_data(history, session_id: int) -> ReportData:
 def report_data_of(analysis: Analysis, client_name: str, source_name: str, notes: str = "",
                    date: str | None = None) -> ReportData:
     """A fresh analysis as report data (not saved anywhere)."""
-    from fitscore_core.history import rep_rom
     verdict = make_verdict(analysis)
     angle, roms = rep_rom(analysis) if verdict.reps else (None, [])
     remarks = [verdict.disagreement, *verdict.unjudged, verdict.filming]
@@ -136,7 +137,6 @@ def _font_chars() -> frozenset[int] | None:
     path = unicode_font()
     if path is None:
         return None
-    from fontTools.ttLib import TTFont   # fpdf2's own dependency
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap())
 

@@ -26,8 +26,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fitscore_core.annotate import has_video, read_frame
+from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import BODY_25
+from fitscore_core.pose.video import probe_video
 from fitscore_core.pose.view import CameraView, estimate_view, seen_mask
 from fitscore_core.scorers.coverage import coverage, needed
 from fitscore_core.scorers.fault_views import RECOMMENDED, well_filmed
@@ -94,9 +97,6 @@ def sample_frames(path: str | Path, n: int = SAMPLE_FRAMES, max_side: int = 320
                   ) -> list[np.ndarray]:
     """n frames spread over a video (small, BGR), for the light check; [] when the file
     cannot be read as a video (an OpenPose JSON import has no pictures)."""
-    from fitscore_core.annotate import has_video, read_frame
-    from fitscore_core.errors import FitScoreError
-    from fitscore_core.pose.video import probe_video
     if not has_video(path):
         return []
     try:

@@ -32,9 +32,10 @@ import math
 from dataclasses import dataclass, field
 
 from fitscore_core.analysis import Analysis, confidence, words
-from fitscore_core.compare.feedback import FLAG, joint_evidence
+from fitscore_core.compare.feedback import FLAG, joint_evidence, model_joints
 from fitscore_core.pose.names import joint_words
 from fitscore_core.scorers.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
+from fitscore_core.synth.exercises import FAULT_JOINTS
 
 DISAGREE_POINTS = 15   # the models' scores this far apart: said in a sentence
 MAX_CUES = 2           # a trainer fixes one or two things at a time
@@ -292,8 +293,6 @@ def _fault_reps(analysis: Analysis, fault: str, reps: list[RepVerdict]
         start = {r.number: r.start_s for r in reps}
         return tuple(chosen), tuple(start.get(n, 0.0) for n in chosen), "models"
     if analysis.comparison is not None:
-        from fitscore_core.compare.feedback import model_joints
-        from fitscore_core.synth.exercises import FAULT_JOINTS
         joints = model_joints(FAULT_JOINTS.get(analysis.exercise, {}).get(fault, ()))
         return _compared(analysis, joints)
     return (), (), "models"

@@ -130,9 +130,9 @@ else:
     st.subheader("Sessions")
     for s in sessions:
         left, pdf_col, reps_col, angles_col = st.columns([4, 1, 1, 1])
+        notes = f" · {s.notes}" if s.notes else ""
         left.text(f"{s.created[:16]} · {s.source_name} · {words(s.exercise)} · score "
-                  f"{score_text(s.score)} · {counted(s.reps, 'rep')}" + (f" · {s.notes}" if s.notes
-                                                              else ""))
+                  f"{score_text(s.score)} · {counted(s.reps, 'rep')}{notes}")
         stem = f"{file_stem(client_name)}_{s.created[:10]}_{s.id}"
         pdf_col.download_button("PDF", data=lambda sid=s.id: pdf_of(sid),
                                 file_name=f"{stem}.pdf", mime="application/pdf",

@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/tensor.py", title="Tensor", icon=":material/grid_on:"),
     st.Page("pages/models.py", title="Models", icon=":material/psychology:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/progress.py", title="Progress", icon=":material/trending_up:"),
 ]
 page = st.navigation(PAGES)
 with st.sidebar:

@@ -1,7 +1,9 @@
 """Shared fixtures. The test run's own pose cache folder: the CLI and the dashboard cache poses
 by default, and tests must neither read the user's ~/.cache/fitscore/poses nor fill it (set in
 the environment, so the browser test's streamlit server uses it too). A folder of tiny
-untrained scorers, for tests about what is read and written rather than about scores."""
+untrained scorers, for tests about what is read and written rather than about scores. The
+client database (fitscore_core/history.py) likewise lives in the test run's own data folder,
+never the user's ~/fitscore-data."""
 
 import os
 
@@ -18,6 +20,18 @@ def own_pose_cache(tmp_path_factory):
         os.environ.pop("FITSCORE_POSE_CACHE", None)
     else:
         os.environ["FITSCORE_POSE_CACHE"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_data_home(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data-home")
+    before = os.environ.get("FITSCORE_DATA_HOME")
+    os.environ["FITSCORE_DATA_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("FITSCORE_DATA_HOME", None)
+    else:
+        os.environ["FITSCORE_DATA_HOME"] = before
 
 
 @pytest.fixture(scope="module")

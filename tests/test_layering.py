@@ -1,4 +1,5 @@
-"""Imports run one way: pose → features / synth → scorers → compare → analysis → batch / CLI / UI.
+"""Imports run one way: pose → features / synth → scorers → compare → analysis → verdict /
+setup check / history / report → batch / CLI / UI.
 
 Parses every module's imports (without running them) and asserts that no module imports from
 a stage above its own, so the layering the package tree shows stays true as the code grows.
@@ -18,8 +19,12 @@ STAGES = {
     "fitscore_core.features": 2, "fitscore_core.synth": 2, "fitscore_core.dtw": 2,
     "fitscore_core.scorers": 3,
     "fitscore_core.compare": 4,
-    "fitscore_core.analysis": 5, "fitscore_core.annotate": 5, "fitscore_core.bench": 5,
+    "fitscore_core.analysis": 5, "fitscore_core.annotate": 5,
     "fitscore_core.clip_eval": 5,
+    # what is said, checked, kept and printed about an Analysis: above it, below batch / CLI
+    "fitscore_core.verdict": 5.5, "fitscore_core.setup_check": 5.5,
+    "fitscore_core.history": 5.5, "fitscore_core.report": 5.5,
+    "fitscore_core.bench": 6,   # measures everything below, history and reports included
     "fitscore_core.batch": 6, "fitscore_core.cli": 6, "fitscore_core.__main__": 6,
     "ui": 7, "pages": 7, "app": 7,
 }

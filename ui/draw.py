@@ -32,7 +32,7 @@ from fitscore_core.annotate import (
     frame_size,
 )
 from fitscore_core.compare.comparison import AngleCurve, Comparison
-from fitscore_core.compare.feedback import joint_words
+from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.skeletons import BODY_25, MODEL_15
 from fitscore_core.pose.video import downscale
 from ui.plots import OKABE_ITO, layout
@@ -57,8 +57,8 @@ def file_stem(label: str) -> str:
 
 
 def joint_label(joint: str) -> str:
-    """'LKnee' -> 'left knee'."""
-    return joint_words((joint,)) or joint
+    """'LKnee' -> 'left knee' (fitscore_core.pose.names, the one naming style)."""
+    return joint_name(joint)
 
 
 def client_image(analysis: Analysis, video: str | None, t: int,

@@ -56,3 +56,55 @@ def range_of_motion(angle: np.ndarray) -> float:
     """Largest minus smallest angle (degrees) where measured; NaN if never."""
     angle = angle[np.isfinite(angle)]
     return float(angle.max() - angle.min()) if len(angle) else float("nan")
+
+
+# exercise -> the joint angle that carries its repetitions: its range of motion is the rep's
+# (history, reports) and it is what the pages show first. A shrug lifts the shoulders
+# without opening a limb angle; the shoulder angle is the closest one there is.
+MAIN_ANGLE: dict[str, str] = {
+    "squat": "knee", "lunge": "knee", "push_up": "elbow", "bicep_curl": "elbow",
+    "shoulder_press": "elbow", "front_raise": "shoulder", "shoulder_shrug": "shoulder",
+    "jumping_jack": "shoulder",
+}
+_VERTEX = {"knee": "Knee", "elbow": "Elbow", "shoulder": "Shoulder", "hip": "Hip"}
+MIN_MEASURED = 0.5   # a side's angle measured in less of the clip is not the main one
+
+
+def main_angle_names(exercise: str) -> tuple[str, ...]:
+    """('right knee', 'left knee') for a squat; () for an exercise without one."""
+    part = MAIN_ANGLE.get(exercise)
+    return (f"right {part}", f"left {part}") if part else ()
+
+
+def default_joints(exercise: str) -> tuple[str, ...]:
+    """The BODY_25 joints a page shows first for an exercise: the main angle's vertices
+    (('RKnee', 'LKnee') for a squat); () for an exercise without one."""
+    part = MAIN_ANGLE.get(exercise)
+    return ("R" + _VERTEX[part], "L" + _VERTEX[part]) if part else ()
+
+
+def main_angle(exercise: str, angles: dict[str, np.ndarray]) -> tuple[str, np.ndarray] | None:
+    """The exercise's main angle of one side, from joint_angles' output: the side measured
+    in at least MIN_MEASURED of the frames with the larger range of motion (a lunge's front
+    knee, a one-arm curl's working arm); None when neither side is measured enough."""
+    best = None
+    for name in main_angle_names(exercise):
+        curve = angles.get(name)
+        if curve is None or not len(curve) or np.isfinite(curve).mean() < MIN_MEASURED:
+            continue
+        rom = range_of_motion(curve)
+        if best is None or rom > best[0]:
+            best = (rom, name, curve)
+    return (best[1], best[2]) if best else None
+
+
+def rep_ranges(exercise: str, angles: dict[str, np.ndarray],
+               spans: list[tuple[int, int]]) -> tuple[str | None, list[float]]:
+    """(the main angle's name, its range of motion in degrees in each [start, end) frame
+    span): the side is chosen once on the whole clip (main_angle), so every rep of a
+    session is measured on the same joint. (None, NaNs) without a main angle."""
+    chosen = main_angle(exercise, angles)
+    if chosen is None:
+        return None, [float("nan")] * len(spans)
+    name, curve = chosen
+    return name, [range_of_motion(curve[max(0, a):max(0, b)]) for a, b in spans]

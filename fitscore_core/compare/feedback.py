@@ -27,17 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from fitscore_core.compare.comparison import Comparison
+from fitscore_core.pose.names import joint_words
 from fitscore_core.pose.skeletons import MODEL_15
 
 FLAG = 0.5         # a model flags a fault from this probability on
 NOTICEABLE = 0.08  # torso lengths: a fault's joints must be this far off, and among the three
                    # joints that differ most, for the comparison to back the fault up
 CLEARLY_OFF = 0.10  # a top-3 joint this far off (90th percentile) is worth a sentence alone
-_PARTS = {"Shoulder": "shoulder", "Elbow": "elbow", "Wrist": "wrist", "Hip": "hip",
-          "Knee": "knee", "Ankle": "ankle"}
-_SINGLE = {"Nose": "head", "Neck": "neck", "MidHip": "hip centre"}
-
-
 @dataclass(frozen=True)
 class Feedback:
     text: str
@@ -56,19 +52,6 @@ def model_joints(joints: tuple[str, ...]) -> tuple[str, ...]:
         if name in MODEL_15.joints and name not in out:
             out.append(name)
     return tuple(out)
-
-
-def joint_words(joints) -> str:
-    """('RKnee', 'LKnee') -> 'knees'; ('RKnee',) -> 'right knee'; ('MidHip',) -> 'hip centre'."""
-    words = []
-    for part, word in _PARTS.items():
-        sides = [s for s in "RL" if s + part in joints]
-        if len(sides) == 2:
-            words.append(word + "s")
-        elif sides:
-            words.append(("right " if sides[0] == "R" else "left ") + word)
-    words += [w for j, w in _SINGLE.items() if j in joints]
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
 
 
 def _listing(numbers: list[int]) -> str:

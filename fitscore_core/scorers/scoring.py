@@ -13,7 +13,7 @@ the whole clip with it, as it was trained, and each rep the same way; its learnt
 replace the network's.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -36,11 +36,14 @@ MIN_KNOWN_CONFIDENCE = 0.5
 
 @dataclass(frozen=True)
 class RepResult:
-    """One rep: frames [start, end) of the source clip, and its score."""
+    """One rep: frames [start, end) of the source clip, its score, and its own fault
+    probabilities (the clip's are their highest), so a fault can be placed in the reps
+    where it happened."""
 
     start: int
     end: int
     score: float
+    faults: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,15 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
         descriptor = descriptor if descriptor is not None else describe_clip(scorer, values)
         score = head.score(descriptor, values)
         faults |= head.faults(descriptor)
-        rep_scores = [head.score(describe_clip(scorer, seg), seg) for seg in segments]
+        rep_descriptors = [describe_clip(scorer, seg) for seg in segments]
+        rep_scores = [head.score(d, seg) for d, seg in zip(rep_descriptors, segments)]
+        learnt = [head.faults(d) for d in rep_descriptors]
+    rep_faults_named = [
+        {c[len(prefix):]: float(p) for c, p in zip(scorer.faults, row) if c.startswith(prefix)}
+        | (learnt[k] if head is not None else {}) for k, row in enumerate(rep_faults)
+    ] if reps else []
     rep_results = [RepResult(round((first + r.start) * to_source),
-                             round((first + r.end) * to_source), float(s))
-                   for r, s in zip(reps, rep_scores)] if reps else []
+                             round((first + r.end) * to_source), float(s), f)
+                   for r, s, f in zip(reps, rep_scores, rep_faults_named)] if reps else []
     return ModelPrediction(scorer.name, chosen, exercise_probs, score, faults, rep_results,
                            bool(reasons), tuple(reasons))

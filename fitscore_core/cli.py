@@ -129,14 +129,11 @@ def cmd_bench(args) -> None:
         return cmd_bench_real(args)
     if args.what == "upper-coco":
         return cmd_bench_upper_coco(args)
-<<<<<<< HEAD
     if args.what == "hostile":
         return cmd_bench_hostile(args)
-=======
     if args.what == "history":
         from fitscore_core.bench.history import bench_history, format_history
         return print(format_history(bench_history(models_dir=args.models)))
->>>>>>> history-report
     from fitscore_core.bench.speed import format_benchmark, run_benchmark
     bar = ProgressBar("bench", unit="step")
     try:
@@ -745,24 +742,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
     p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco",
-<<<<<<< HEAD
-                                               "hostile"),
-=======
-                                                "history"),
->>>>>>> history-report
+                                               "hostile", "history"),
                    default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
                    "models' figures on the real clips in ../shared/real; upper-coco: on "
                    "synthetic upper-body clips framed from the waist or knees up, as "
-<<<<<<< HEAD
-                   "COCO-18 JSON; hostile: peak memory and CPU of every hostile input")
+                   "COCO-18 JSON; hostile: peak memory and CPU of every hostile input; "
+                   "history: a client with 100 sessions' progress, and the session PDF")
     p.add_argument("--dir", help="hostile: build the inputs here (default: a temporary "
                    "folder)")
-=======
-                   "COCO-18 JSON; history: a client with 100 sessions' progress, and "
-                   "the session PDF")
->>>>>>> history-report
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
     p.add_argument("--n", type=int, default=800, help="upper-coco: clips to generate")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")

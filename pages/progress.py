@@ -3,8 +3,6 @@ exercise — with a PDF and CSVs per session, saving the clip just analysed, and
 client with everything kept about them. Reads and writes fitscore_core.history only; every
 name, file name and note is shown as plain text (ui/plain.py)."""
 
-from pathlib import Path
-
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
@@ -14,6 +12,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.history import History, default_path
 from fitscore_core.report import angles_csv, report_data, reps_csv, session_pdf
 from fitscore_core.verdict import score_text
+from ui.clients import save_form
 from ui.draw import file_stem
 from ui.plain import plain
 from ui.plots import OKABE_ITO, layout
@@ -28,7 +27,7 @@ def history() -> History:
     try:
         return History(PATH)
     except FitScoreError as error:
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
 
 
@@ -83,7 +82,7 @@ with st.expander("New client", expanded=not clients):
             try:
                 new = h.create_client(name)
             except FitScoreError as error:
-                st.error(str(error))
+                st.error(plain(error))
             else:
                 st.session_state["progress_client"] = new
                 clients = {c.id: c.name for c in h.clients()}
@@ -100,22 +99,7 @@ analysis = st.session_state.get("analysis")
 choice = st.session_state.get("choice")
 if analysis is not None and choice is not None:
     with st.expander("Save the clip analysed on the Analyze page to this client"):
-        st.text(f"Clip: {choice.label} · {words(analysis.exercise)} · client: {client_name}")
-        with st.form("save_session", clear_on_submit=True):
-            notes = st.text_area("Notes (optional)", max_chars=2000)
-            keep = st.checkbox("Keep the video", help="Off: only the skeleton, the scores and "
-                               "the notes are kept, not the video itself.")
-            if st.form_submit_button("Save session"):
-                video = None
-                if keep and Path(choice.path).is_file():
-                    video = Path(choice.path).read_bytes()
-                try:
-                    h.save_session(client, analysis, source_name=choice.label, notes=notes,
-                                   video_bytes=video)
-                except FitScoreError as error:
-                    st.error(str(error))
-                else:
-                    st.success(f"Saved {plain(choice.label)} for {plain(client_name)}.")
+        save_form(h, client, client_name, analysis, choice, key="progress")
 
 frame = h.progress(client)
 sessions = list(reversed(h.sessions(client)))

@@ -1,0 +1,39 @@
+"""Saving the analysed clip to a client's history (fitscore_core/history.py), the same form
+on Analyze and on Progress.
+
+    >>> from ui.clients import save_form
+    >>> save_form(h, client_id, "Anna", analysis, choice, key="analyze")   # doctest: +SKIP
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from fitscore_core.analysis import Analysis, words
+from fitscore_core.errors import FitScoreError
+from fitscore_core.history import History
+from ui.plain import plain
+
+
+def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, choice,
+              key: str) -> int | None:
+    """Notes, "keep the video" and a Save button; the new session's id once saved (the
+    video is kept only when ticked), else None."""
+    st.text(f"Clip: {choice.label} · {words(analysis.exercise)} · client: {client_name}")
+    with st.form(f"{key}_save_session", clear_on_submit=True):
+        notes = st.text_area("Notes (optional)", max_chars=2000, key=f"{key}_notes")
+        keep = st.checkbox("Keep the video", key=f"{key}_keep",
+                           help="Off: only the skeleton, the scores and the notes are kept, "
+                                "not the video itself.")
+        if not st.form_submit_button("Save session"):
+            return None
+    video = Path(choice.path).read_bytes() if keep and Path(choice.path).is_file() else None
+    try:
+        saved = h.save_session(client_id, analysis, source_name=choice.label, notes=notes,
+                               video_bytes=video)
+    except FitScoreError as error:
+        st.error(plain(error))
+        return None
+    st.success(f"Saved {plain(choice.label)} for {plain(client_name)}; see it on the Progress "
+               "page.")
+    return saved

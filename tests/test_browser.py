@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -161,3 +162,40 @@ def test_a_zip_entry_named_in_markdown_is_shown_as_plain_text(app_url, page):
         page.screenshot(path=OUT / "7-markdown-entry-name.png", full_page=True)
     finally:
         server.shutdown()
+
+
+def test_a_trainer_saves_a_session_sees_progress_downloads_the_pdf_and_deletes_the_client(
+        app_url, page, tmp_path):
+    from fitscore_core.history import default_path   # the server's (conftest's data folder)
+    page.goto(app_url)
+    page.get_by_text("Both models see a").wait_for()                 # the default sample
+    page.get_by_role("link", name="Progress").click()
+    page.wait_for_url("**/progress")
+    page.get_by_label("Name").fill("Zoë Test-Client")
+    page.get_by_role("button", name="Create client").click()
+    page.get_by_text("Save the clip analysed on the Analyze page").click()
+    page.get_by_role("button", name="Save session").click()
+    page.get_by_text("Saved squat_knees_caving_in.mp4 for Zoë Test-Client").wait_for()
+    page.get_by_text("Sessions", exact=True).wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()                 # the progress chart
+    page.screenshot(path=OUT / "8-progress.png", full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PDF").first.click()
+    pdf = tmp_path / "session.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    with sqlite3.connect(default_path()) as db:
+        score, = db.execute("SELECT score FROM sessions").fetchone()
+    assert "Zoë Test-Client" in text and f"{round(score)} / 100" in text
+    assert "Push your knees out" in text                               # the cue for the fault
+
+    page.get_by_role("button", name="Delete client Zoë Test-Client…").click()
+    page.get_by_text("and everything kept about them").wait_for()
+    page.get_by_role("button", name="Yes, delete for good").click()
+    page.get_by_text("They are gone from the database").wait_for()
+    with sqlite3.connect(default_path()) as db:
+        assert db.execute("SELECT count(*) FROM clients").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM reps").fetchone() == (0,)

@@ -34,6 +34,5 @@ def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, 
     except FitScoreError as error:
         st.error(plain(error))
         return None
-    st.success(f"Saved {plain(choice.label)} for {plain(client_name)}; see it on the Progress "
-               "page.")
+    st.success(f"Saved {plain(choice.label)} for {plain(client_name)}.")
     return saved

@@ -24,14 +24,17 @@ def own_pose_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def own_data_home(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data-home")
-    before = os.environ.get("FITSCORE_DATA_HOME")
-    os.environ["FITSCORE_DATA_HOME"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("FITSCORE_DATA_HOME", None)
-    else:
-        os.environ["FITSCORE_DATA_HOME"] = before
+    """Clients' history and the dashboard's uploads go to the test run's own folders."""
+    folders = {"FITSCORE_DATA_HOME": tmp_path_factory.mktemp("data-home"),
+               "FITSCORE_UPLOAD_DIR": tmp_path_factory.mktemp("uploads")}
+    before = {name: os.environ.get(name) for name in folders}
+    os.environ.update({name: str(folder) for name, folder in folders.items()})
+    yield folders["FITSCORE_DATA_HOME"]
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="module")

@@ -146,6 +146,9 @@ def writer_lock(out: Path):
                                     f"it, or choose another --out.") from None
             lock.unlink(missing_ok=True)  # left by a batch that died: take it over
             continue
+        except OSError as error:          # a read-only or vanished folder
+            raise FitScoreError(f"--out {out}: cannot write in its folder "
+                                f"({error.strerror or error}).") from None
         with os.fdopen(fd, "w") as f:
             f.write(str(os.getpid()))
         break
@@ -237,6 +240,22 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
                   (clip_digest(path) or "unreadable", models, exercise or "", label))
              for label, path in inputs]
     partial = out.with_name(f".{out.name}.partial")
+    if engine == "ray":                    # connect first: a bad address costs nothing
+        from fitscore_core.batch_ray import start_ray, stop_ray
+        started = start_ray(address)
+        try:
+            return _run(clips, out, partial, scorers, models, exercise, cache, workers, engine,
+                        score, progress, stats)
+        finally:
+            stop_ray(started)
+    return _run(clips, out, partial, scorers, models, exercise, cache, workers, engine, score,
+                progress, stats)
+
+
+def _run(clips: list[Clip], out: Path, partial: Path, scorers: dict, models: str,
+         exercise: str | None, cache, workers: int, engine: str, score: Callable,
+         progress: Progress | None, stats: list | None) -> list[dict]:
+    """The batch proper: under the lock, rows from the store, the rest scored, --out."""
     with writer_lock(out), ResultsStore(store_path(out)) as store:
         rows = store.done([c.key for c in clips])
         todo = list({c.key: c for c in clips if c.key not in rows}.values())
@@ -255,7 +274,7 @@ def run_batch(source: str | Path, out: str | Path, exercise: str | None = None,
                 progress(done, len(clips))
             if engine == "ray":
                 from fitscore_core.batch_ray import ray_results
-                results = ray_results(todo, scorers, models, exercise, cache, address, score)
+                results = ray_results(todo, scorers, models, exercise, cache, score)
             else:
                 results = _local(todo, scorers, exercise, cache, workers, score)
             copies = Counter(c.key for c in clips)   # a clip listed twice is scored once

@@ -51,7 +51,8 @@ def run_pool(jobs: list, workers: int, work: Callable, setup: Callable, setup_ar
         while queue or suspects or running:
             if suspects:
                 if not running:
-                    running[pool.submit(work, suspects[0])] = (suspects.popleft(), True)
+                    job = suspects.popleft()
+                    running[pool.submit(work, job)] = (job, True)
             else:
                 while queue and len(running) < workers:
                     job = queue.popleft()

@@ -2,9 +2,11 @@
 
     python -m fitscore_core batch /mnt/clips --out /mnt/results.csv --engine ray --address head:6379
 
-    >>> from fitscore_core.batch_ray import ray_results
-    >>> for clip, result in ray_results(clips, scorers, digest, None, None, None):  # doctest: +SKIP
+    >>> from fitscore_core.batch_ray import ray_results, start_ray, stop_ray
+    >>> started = start_ray(None, num_cpus=2)                          # doctest: +SKIP
+    >>> for clip, result in ray_results(clips, scorers, digest, None, None):  # doctest: +SKIP
     ...     print(clip.label, result.row["error"])
+    >>> stop_ray(started)                                              # doctest: +SKIP
 
 Why tasks and not a home-made scheduler: Ray places each task on a free CPU of the cluster,
 retries the task of a worker (or node) that was lost (`max_retries`), and reuses worker
@@ -74,32 +76,41 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
     except ImportError:
         raise FitScoreError("--engine ray needs Ray: pip install -r requirements.txt "
                             "(it pins ray).") from None
-    if ray.is_initialized():          # a caller (a test, a notebook) already connected
-        return False
     if address:
         check_reachable(address)
+    if ray.is_initialized():          # a caller (a test, a notebook) already connected
+        return False
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")   # no C++ log lines on the terminal
     try:
         ray.init(address=address, num_cpus=None if address else num_cpus,
                  include_dashboard=False, log_to_driver=False,
                  logging_level="ERROR", configure_logging=True,
                  runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
                      p for p in (PROJECT_ROOT, os.environ.get("PYTHONPATH")) if p)}})
-    except ConnectionError as error:
-        raise FitScoreError(f"could not connect to the Ray cluster at {address}: {error}") \
-            from None
+    except (ConnectionError, RuntimeError) as error:   # not a Ray head, another Ray version
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise FitScoreError(f"could not connect to a Ray cluster at {address or 'this machine'}"
+                            f" ({first}); check that `ray start --head` runs there with the "
+                            "same Ray version (requirements.txt). Nothing was scored.") from None
     return True
 
 
+def stop_ray(started: bool) -> None:
+    """Shut down the runtime start_ray started (not one a caller had started)."""
+    if started:
+        import ray
+        ray.shutdown()
+
+
 def ray_results(clips: list[Clip], scorers: dict, digest: str, exercise: str | None, cache,
-                address: str | None, score: Callable | None = None
-                ) -> Iterator[tuple[Clip, ClipResult]]:
-    """(clip, result) for every clip, in the order they finish; a few tasks per CPU are in
-    flight, so 10,000 clips never sit in the scheduler at once."""
+                score: Callable | None = None) -> Iterator[tuple[Clip, ClipResult]]:
+    """(clip, result) for every clip, in the order they finish, on the runtime start_ray
+    connected to; a few tasks per CPU are in flight, so 10,000 clips never sit in the
+    scheduler at once."""
     if not clips:
         return
     from fitscore_core.batch import score_clip
     score = score or score_clip
-    started = start_ray(address)
     import ray
     from ray.exceptions import RayError
     queue, running = list(reversed(clips)), {}
@@ -122,8 +133,6 @@ def ray_results(clips: list[Clip], scorers: dict, digest: str, exercise: str | N
     finally:
         for ref in running:           # stopped early (Ctrl-C, an error): drop what is left
             ray.cancel(ref, force=True)
-        if started:
-            ray.shutdown()
 
 
 def _failure(error: Exception) -> str:

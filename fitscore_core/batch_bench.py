@@ -10,10 +10,11 @@ The clips are rendered by the synthesizer (the sample recipes, other people and 
 10 s) and kept in ~/.cache/fitscore/bench-batch (made once). Each mode scores all of them
 from scratch with the pose cache disabled (a cache hit would measure nothing), through
 run_batch, so the wall time includes what a user waits for: worker start-up (imports, the
-models); the Ray runtime's own start is timed apart. Per mode: clips/min, the speed-up over 1 worker, the mean
-time a clip spends in score_clip, and the overhead per clip: (CPUs × wall − time in
-score_clip) / clips, as a share of that time. It lives beside batch.py, not in bench/,
-because it runs the batch (a stage above the bench package). The three CSVs must be equal.
+models); the Ray runtime's own start is timed apart. Per mode: clips/min, the speed-up over
+1 worker, the mean time a clip spends in score_clip, and the overhead per clip: (CPUs × wall
+- time in score_clip) / clips, as a share of that time. It lives beside batch.py, not in
+bench/, because it runs the batch (a stage above the bench package). The three CSVs must be
+equal.
 """
 
 import tempfile

@@ -20,11 +20,32 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 
 def _start(setup: Callable, args: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # the driver handles Ctrl-C
     setup(*args)
+
+
+@contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while worker processes are spawned: they inherit it through exec, so a
+    Ctrl-C while one is still importing torch prints no traceback (the driver stops it)."""
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:                                # not the main thread: nothing to do
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _submit(pool: ProcessPoolExecutor, work: Callable, job):
+    with _sigint_ignored():                           # submit may spawn a process
+        return pool.submit(work, job)
 
 
 def _new_pool(workers: int, setup: Callable, args: tuple) -> ProcessPoolExecutor:
@@ -52,11 +73,11 @@ def run_pool(jobs: list, workers: int, work: Callable, setup: Callable, setup_ar
             if suspects:
                 if not running:
                     job = suspects.popleft()
-                    running[pool.submit(work, job)] = (job, True)
+                    running[_submit(pool, work, job)] = (job, True)
             else:
                 while queue and len(running) < workers:
                     job = queue.popleft()
-                    running[pool.submit(work, job)] = (job, False)
+                    running[_submit(pool, work, job)] = (job, False)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:

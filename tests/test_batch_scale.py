@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -233,7 +234,10 @@ def test_ctrl_c_with_workers_prints_interrupted_and_no_traceback(models_dir, tmp
 # --- the same answers everywhere; a worker that dies --------------------------------------
 
 def test_two_workers_give_the_same_rows_and_survive_a_clip_that_kills_its_worker(
-        clips, models_dir, single, tmp_path):
+        clips, models_dir, single, tmp_path, monkeypatch):
+    # spawned workers re-run the parent's __main__ script: earlier tests (Streamlit's AppTest)
+    # leave a temporary one there, which the CLI (`python -m fitscore_core`) never has
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     folder = tmp_path / "clips"
     shutil.copytree(clips, folder)
     shutil.copytree(clips / "squat_good", folder / "dies_here")

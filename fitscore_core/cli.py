@@ -123,6 +123,8 @@ def cmd_tensor(args) -> None:
 
 
 def cmd_bench(args) -> None:
+    if args.what == "batch":
+        return cmd_bench_batch(args)
     if args.what == "models":
         return cmd_bench_models(args)
     if args.what == "real":
@@ -157,6 +159,17 @@ def cmd_bench_hostile(args) -> None:
     print(format_hostile(results))
     if args.json:
         Path(args.json).write_text(json.dumps(to_json(results), indent=2) + "\n")
+
+
+def cmd_bench_batch(args) -> None:
+    """1 worker, --workers 2 and a local Ray runtime on the same generated clips, no cache."""
+    from fitscore_core.batch_bench import format_batch_bench, run_batch_bench
+    bar = ProgressBar("modes", unit="mode")
+    try:
+        rows = run_batch_bench(n_clips=args.clips, folder=args.clips_dir, progress=bar)
+    finally:
+        bar.close()
+    print(format_batch_bench(rows))
 
 
 def cmd_bench_models(args) -> None:
@@ -543,7 +556,8 @@ def cmd_batch(args) -> None:
     bar = ProgressBar("batch", unit="clip")
     try:
         rows = run_batch(args.input, args.out, exercise=args.exercise, models_dir=args.models,
-                         progress=bar, cache=cache)
+                         progress=bar, cache=cache, workers=args.workers, engine=args.engine,
+                         address=args.address)
     finally:
         bar.close()
     failed = sum(1 for r in rows if r["error"])
@@ -681,6 +695,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="results CSV")
     p.add_argument("--exercise", help="all inputs are this exercise")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="score N clips at "
+                   "once in N processes on this machine (--engine local; default 1)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local", help="local: this "
+                   "machine (default); ray: a Ray cluster (pip install the project's "
+                   "requirements on every node; clips on storage every node sees)")
+    p.add_argument("--address", help="--engine ray: the cluster's head, HOST:PORT (default: "
+                   "start a Ray runtime on this machine)")
     add_cache_options(p)
     p.set_defaults(run=cmd_batch, outputs=[("out", "--out", "file")])
 
@@ -742,18 +763,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
     p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco",
-                                               "hostile", "history"),
+                                               "hostile", "history", "batch"),
                    default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
                    "models' figures on the real clips in ../shared/real; upper-coco: on "
                    "synthetic upper-body clips framed from the waist or knees up, as "
                    "COCO-18 JSON; hostile: peak memory and CPU of every hostile input; "
-                   "history: a client with 100 sessions' progress, and the session PDF")
+                   "history: a client with 100 sessions' progress, and the session PDF; "
+                   "batch: clips/min of 1 worker, --workers 2 and Ray on generated 10 s "
+                   "clips, pose cache off")
     p.add_argument("--dir", help="hostile: build the inputs here (default: a temporary "
                    "folder)")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
     p.add_argument("--n", type=int, default=800, help="upper-coco: clips to generate")
+    p.add_argument("--clips", type=int, default=20, help="batch: 10 s clips to score")
+    p.add_argument("--clips-dir", default=None, help="batch: where the generated clips are "
+                   "kept (default ~/.cache/fitscore/bench-batch)")
     p.add_argument("--models", default=None, help="folder with cnn1d.pt and lstm.pt")
     p.add_argument("--real", metavar="DIR", help="real: the folder of real clips (default: "
                    "../shared/real beside the checkout)")

@@ -10,7 +10,9 @@ exercise, view. `exercise` is the one exercise every score of the row is for (th
 --exercise, else the more confident model's answer; "unknown" when it is none FitScore
 knows); `<model>_exercise` is what that model itself answered (the user's choice when one
 is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
-`view` the camera view (front / diagonal / side / unknown). Text cells that a spreadsheet
+`view` the camera view (front / diagonal / side / unknown); then the verdict's columns
+(verdict_columns): `score` (the integer the dashboard and the PDF show), `unknown`,
+`models_agree`, `<model>_confidence` and the flagged `faults`. Text cells that a spreadsheet
 would run as a formula get a leading quote (user_files.safe_cell). An input that fails gets
 its message in `error` and the batch goes on; so does one whose worker process dies.
 
@@ -37,15 +39,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fitscore_core.analysis import analyze, load_scorers
+from fitscore_core.analysis import Analysis, analyze, confidence, load_scorers
 from fitscore_core.batch_store import ResultsStore, clip_digest, models_digest, store_path
+from fitscore_core.compare.feedback import FLAG
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress
 from fitscore_core.user_files import read_rows, safe_row
+from fitscore_core.verdict import make_verdict
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 COLUMNS = ("path", "cnn1d_exercise", "cnn1d_score", "lstm_exercise", "lstm_score", "reps",
-           "error", "exercise", "view")
+           "error", "exercise", "view", "score", "unknown", "models_agree",
+           "cnn1d_confidence", "lstm_confidence", "faults")
 ENGINES = ("local", "ray")
 WORKER_DIED = ("the worker process scoring this clip died (the clip may crash the pose "
                "estimator, or need more memory than the machine has); the batch went on")
@@ -83,6 +88,7 @@ def score_clip(label: str, path: str | Path, scorers: dict, exercise: str | None
             row[f"{name}_score"] = f"{p.score:.1f}" if math.isfinite(p.score) else ""
         row["reps"] = len(result.predictions["cnn1d"].reps)
         row["exercise"], row["view"] = result.exercise, result.view.view
+        row |= verdict_columns(result)
     except FitScoreError as error:
         row["error"] = str(error)
     except (MemoryError, OSError) as error:          # the machine, not the clip: try again
@@ -91,6 +97,21 @@ def score_clip(label: str, path: str | Path, scorers: dict, exercise: str | None
     return ClipResult(row, transient, time.perf_counter() - start,
                       tuple(a - b for a, b in zip(after, before)),
                       f"{os.uname().nodename}:{os.getpid()}")
+
+
+def verdict_columns(result: Analysis) -> dict:
+    """The verdict's columns: its integer score (the product's one rounding), `unknown` and
+    `models_agree` as yes / no, each model's confidence in the exercise it named itself
+    (0-1), and the faults either model flags for `exercise` (FLAG and over), ';'-joined."""
+    own = result.own_predictions or result.predictions
+    flagged = sorted({fault for p in result.predictions.values()
+                      for fault, prob in p.faults.items() if prob >= FLAG})
+    score = make_verdict(result).score
+    return {"score": "" if score is None else score,
+            "unknown": "no" if result.known else "yes",
+            "models_agree": "yes" if result.agree else "no",
+            **{f"{name}_confidence": f"{confidence(p):.2f}" for name, p in own.items()},
+            "faults": ";".join(flagged)}
 
 
 def died_row(label: str, why: str = WORKER_DIED) -> ClipResult:

@@ -23,7 +23,7 @@ from pathlib import Path
 from fitscore_core.errors import FitScoreError
 
 SCHEMA = 1          # bump when the table changes: an older file is then refused, not misread
-ROW_FORMAT = 1      # bump when what a row holds changes: older rows are then scored again
+ROW_FORMAT = 2      # bump when what a row holds changes: older rows are then scored again
 
 Key = tuple[str, str, str, str]   # (clip digest, models digest, exercise or "", label)
 

@@ -326,9 +326,15 @@ def test_the_batch_csv_has_the_one_exercise_and_the_view(agreeing, says_unknown,
     (row,) = csv.DictReader(out.open())
     assert (row["exercise"], row["view"], row["cnn1d_exercise"]) == ("squat", "side", "squat")
     assert float(row["lstm_score"]) == pytest.approx(75, abs=0.5)
+    # the verdict's columns: integer score, unknown, agreement, confidence, flagged faults
+    # (all of them at 90 %, but the side view cannot judge the knees or the asymmetry)
+    assert (row["score"], row["unknown"], row["models_agree"]) == ("75", "no", "yes")
+    assert row["cnn1d_confidence"] == row["lstm_confidence"] == "1.00"   # squat, all but sure
+    assert row["faults"] == "excessive_forward_lean;heels_lifting;insufficient_depth"
     (row,) = csv.DictReader((tmp_path / "unknown.csv").open())
     assert (row["exercise"], row["lstm_exercise"], row["lstm_score"]) == ("unknown", "unknown",
                                                                            "")
+    assert (row["score"], row["unknown"], row["faults"]) == ("", "yes", "")
 
 
 # ------------------------------------------------------------------ the dashboard shows them

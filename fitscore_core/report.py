@@ -45,7 +45,7 @@ from fitscore_core.analysis import Analysis
 from fitscore_core.annotate import frame_image
 from fitscore_core.compare.angles import joint_angles
 from fitscore_core.features import normalize
-from fitscore_core.history import rep_rom
+from fitscore_core.history import RepRow, rep_rom
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.verdict import Cue, make_verdict, score_text
 
@@ -53,15 +53,6 @@ KEY_FRAMES = 3
 MAX_REP_ROWS = 14       # more reps than this: the rest are in the CSV (one page)
 FRAME_SIDE = 420        # key frames are drawn this tall (pixels) before embedding
 _FONT = "DejaVu"
-
-
-@dataclass(frozen=True)
-class ReportRep:
-    number: int
-    score: int | None
-    start_s: float
-    end_s: float
-    rom_deg: float | None
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ class ReportData:
     headline: str
     cues: tuple[str, ...]    # said, with reps and times
     remarks: tuple[str, ...]  # disagreement, what the view cannot show, filming advice
-    reps: tuple[ReportRep, ...]
+    reps: tuple[RepRow, ...]
     angle: str | None        # the main angle the ranges of motion are of
     notes: str
     sequence: PoseSequence
@@ -98,8 +89,7 @@ def report_data(history, session_id: int) -> ReportData:
         verdict.get("exercise_words", session.exercise), session.score,
         verdict.get("headline", ""), tuple(_cue_text(c) for c in verdict.get("cues", ())),
         tuple(r for r in remarks if r),
-        tuple(ReportRep(r.number, r.score, r.start_s, r.end_s, r.rom_deg)
-              for r in history.reps(session_id)),
+        tuple(history.reps(session_id)),
         session.angle, session.notes, history.skeleton(session_id))
 
 
@@ -113,7 +103,7 @@ def report_data_of(analysis: Analysis, client_name: str, source_name: str, notes
         client_name, date or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
         source_name, verdict.exercise_words, verdict.score, verdict.headline,
         tuple(c.say() for c in verdict.cues), tuple(r for r in remarks if r),
-        tuple(ReportRep(r.number, r.score, r.start_s, r.end_s,
+        tuple(RepRow(r.number, r.score, r.start_s, r.end_s,
                         round(m, 1) if math.isfinite(m) else None)
               for r, m in zip(verdict.reps, roms)),
         angle, notes, analysis.sequence)
@@ -168,7 +158,7 @@ def key_frames(data: ReportData, n: int = KEY_FRAMES) -> list[tuple[int, str]]:
     seq, fps = data.sequence, data.sequence.fps
     last = max(seq.n_frames - 1, 0)
     scored = [r for r in data.reps if r.score is not None]
-    picks: list[tuple[ReportRep, str]] = []
+    picks: list[tuple[RepRow, str]] = []
     if scored:
         picks.append((min(scored, key=lambda r: (r.score, r.number)), "lowest score"))
         picks.append((max(scored, key=lambda r: (r.score, -r.number)), "best"))

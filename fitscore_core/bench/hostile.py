@@ -99,12 +99,17 @@ def _zip_bomb(out: Path, inflates_to: int = 50_000_000) -> Path:
     holds); the data really inflates to `inflates_to` bytes."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bomb_000000000000_keypoints.json", b"0" * inflates_to)
-    data = bytearray(out.read_bytes())
-    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
-    data[local + 22:local + 26] = struct.pack("<I", 0xFFFFFFFE)
-    data[central + 24:central + 28] = struct.pack("<I", 0xFFFFFFFE)
-    out.write_bytes(bytes(data))
-    return out
+    return _patch(out, {b"PK\x03\x04": 22, b"PK\x01\x02": 24}, 0xFFFFFFFE)
+
+
+def _patch(path: Path, fields: dict[bytes, int], value: int) -> Path:
+    """Overwrite the 4-byte little-endian field `offset` bytes after each first `marker`."""
+    data = bytearray(path.read_bytes())
+    for marker, offset in fields.items():
+        at = data.find(marker) + offset
+        data[at:at + 4] = struct.pack("<I", value)
+    path.write_bytes(bytes(data))
+    return path
 
 
 def _video(out: Path, size: tuple[int, int], frames: int, fourcc: str = "MJPG",
@@ -121,12 +126,7 @@ def _video(out: Path, size: tuple[int, int], frames: int, fourcc: str = "MJPG",
 def _lying_avi(out: Path, frames: int = 36_000) -> Path:
     """`frames` frames (36,000: 20 min at 30 fps) whose AVI headers say 300."""
     _video(out, (160, 120), frames)
-    data = bytearray(out.read_bytes())
-    avih, strh = data.find(b"avih"), data.find(b"strh")
-    data[avih + 24:avih + 28] = struct.pack("<I", 300)
-    data[strh + 40:strh + 44] = struct.pack("<I", 300)
-    out.write_bytes(bytes(data))
-    return out
+    return _patch(out, {b"avih": 24, b"strh": 40}, 300)     # dwTotalFrames, dwLength
 
 
 def _audio_only(out: Path) -> Path:

@@ -134,7 +134,7 @@ except FitScoreError as error:
 with right:
     if st.button("Make the annotated video", key="skel_make_mp4",
                  icon=":material/movie:",
-                 help="Draws the skeleton on every frame into an .mp4 (H.264, plays in browsers and on phones). It takes "
+                 help="Draws the skeleton on every frame into an H.264 .mp4 (plays in browsers and phones). It takes "
                       "about a second per 10 s of video; the download button appears here."):
         st.session_state["skel_mp4_for"] = key
     if st.session_state.get("skel_mp4_for") == key:

@@ -20,6 +20,7 @@ STAGES = {
     "fitscore_core.compare": 4,
     "fitscore_core.analysis": 5, "fitscore_core.annotate": 5, "fitscore_core.bench": 5,
     "fitscore_core.clip_eval": 5,
+    "fitscore_core.timeline": 5,
     "fitscore_core.batch": 6, "fitscore_core.cli": 6, "fitscore_core.__main__": 6,
     "ui": 7, "pages": 7, "app": 7,
 }

@@ -14,10 +14,11 @@ from fitscore_core.synth.exercises import EXERCISES
 from fitscore_core.timeline import rounded, timeline
 from ui import state
 from ui.plain import plain
-from ui.timeline import clicked_second, seek_script, timeline_figure
+from ui.timeline import clicked_second, play_script, seek_script, timeline_figure
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
 SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
+OPENED = "analyze_opened"         # the clip whose video was last opened (and started)
 VIDEO_WIDTH = 760                 # px: large, yet the verdict below is in view
 
 
@@ -190,6 +191,11 @@ with video_slot:
                               icon=(":material/replay:" if mark.kind == "rep"
                                     else ":material/warning:"),
                               help=f"Show the video from {mark.seek_s:.1f} s.")
+        opened = (state.current_choice().digest if state.current_choice() else "",
+                  state.models_key())
+        if st.session_state.get(OPENED) != opened:      # a new clip opens playing
+            st.session_state[OPENED] = opened
+            st.html(play_script(opened[0]), unsafe_allow_javascript=True)
         if SEEK in st.session_state:          # once: a later rerun does not seek again
             second, nonce = st.session_state.pop(SEEK)
             st.html(seek_script(second, nonce), unsafe_allow_javascript=True)

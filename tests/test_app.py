@@ -83,7 +83,9 @@ def test_widgets_show_only_for_their_choice_and_analyze_waits_for_an_upload():
 def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
     at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
     rep = [m for m in timeline(core_analysis()) if m.kind == "rep"][1]
-    assert not at.get("html")
+    assert [h.proto.body.startswith("<script>/* play") for h in at.get("html")] == [True]
+    at.run()
+    assert not at.get("html")                             # it was started once
     at.button(key="analyze_mark_1").click().run()
     (script,) = [h.proto.body for h in at.get("html")]
     assert f"v.currentTime = {round(rep.seek_s, 3)}" in script

@@ -35,7 +35,7 @@ DRAWN = {"Skeletons": ("Skeletons", "[data-testid=stImage] img"),
          "Tensor": ("What the models read", ".js-plotly-plot"),
          "Models": ("The two models side by side", "[data-testid=stMetricValue]"),
          "Compare": ("Compare with the reference", "[data-testid=stImage] img"),
-         "Analyze": ("Analyze a clip", '[data-testid="stMainBlockContainer"] video')}
+         "Analyze": ("Analyze a clip", "video")}
 SLOW = 120_000   # ms: the first analysis finds the pose with MediaPipe on 2 cores
 
 

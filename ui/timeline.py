@@ -63,6 +63,16 @@ def clicked_second(selection: dict | None) -> float | None:
     return None
 
 
+def play_script(nonce: str) -> str:
+    """<script> that starts the page's (muted) video once it can play: st.video's autoplay
+    is skipped when Streamlit re-creates the element, and a new clip should open playing."""
+    return ("<script>/* play %s */(function () {"
+            "const v = document.querySelector(%s); if (!v) return; v.muted = true;"
+            "const go = () => { v.play().catch(() => {}); };"
+            "if (v.readyState >= 2) go(); else v.addEventListener('canplay', go, {once: true});"
+            "})();</script>" % (json.dumps(nonce)[1:-1], json.dumps(VIDEO_SELECTOR)))
+
+
 def seek_script(seconds: float, nonce: int) -> str:
     """<script> that puts the page's video at `seconds` (once it can seek)."""
     return ("<script>/* seek %d */(function () {"

@@ -68,6 +68,15 @@ def app_url():
         server.wait(timeout=20)
 
 
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(request, page):
+    """What the page showed when a test failed: test-output/browser/failed-<test>.png."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=OUT / f"failed-{request.node.name}.png", full_page=True)
+
+
 @pytest.fixture(scope="module")
 def page(app_url):
     if not os.path.exists(CHROMIUM):

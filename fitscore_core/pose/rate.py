@@ -4,8 +4,8 @@ onto every frame of the video.
     >>> import numpy as np
     >>> from fitscore_core.pose.rate import pose_every, upsample
     >>> from fitscore_core.pose.sequence import PoseSequence
-    >>> pose_every(30.0), pose_every(60.0), pose_every(25.0), pose_every(12.0)
-    (2, 4, 1, 1)
+    >>> pose_every(30.0), pose_every(29.97), pose_every(60.0), pose_every(25.0), pose_every(12.0)
+    (2, 2, 4, 1, 1)
     >>> kps = np.zeros((3, 25, 3), np.float32)
     >>> kps[..., 2], kps[1, :, :2] = 1.0, 10.0        # posed frames 0, 2, 4 of the video
     >>> up = upsample(PoseSequence(kps, 15.0), 2, 6)
@@ -28,9 +28,13 @@ from fitscore_core.config import FEATURES
 from fitscore_core.pose.sequence import PoseSequence
 
 
+RATE_SLACK = 0.01   # a posed rate 1 % under the models' still counts (29.97 / 2 = 14.985)
+
+
 def pose_every(fps: float, models_fps: float = FEATURES.fps) -> int:
-    """The largest k with fps / k >= models_fps (1 when the clip is at or below it)."""
-    return max(1, math.floor(fps / models_fps + 1e-9))
+    """The largest k with fps / k >= models_fps (within RATE_SLACK: phones film at 29.97
+    and 59.94 fps); 1 when the clip is at or below the models' rate."""
+    return max(1, math.floor(fps / (models_fps * (1 - RATE_SLACK)) + 1e-9))
 
 
 def upsample(low: PoseSequence, every: int, n_frames: int) -> PoseSequence:

@@ -18,12 +18,20 @@ its source fps); the comparison counts frames at the models' rate (Comparison.fp
 mapping functions convert between them by time, clipped to the target's range.
 
 Images are OpenCV's BGR uint8 (H, W, 3); colours passed in are RGB, as in skeletons.py.
+
+Annotated videos are H.264 (libx264, yuv420p, even width and height, the index at the front
+of the file: `+faststart`), written with PyAV, whose wheel carries its own FFmpeg and
+libx264: what Chromium, Safari and phones play inline, with no system ffmpeg. Frame t of the
+video carries the skeleton of PoseSequence frame t (the video's own frames, one for one), so
+the overlay lines up with the picture at any seek.
 """
 
 import tempfile
+from fractions import Fraction
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -39,7 +47,9 @@ FADE = 0.35                   # opacity of low-confidence joints and limbs
 CANVAS_BGR = (46, 46, 46)     # neutral dark grey when there is no video frame (JSON input)
 DEFAULT_SIZE = (640, 480)     # canvas when neither the clip nor the keypoints tell a size
 VIDEO_MAX_SIDE = 1280         # annotated videos are shrunk to this long side
-FOURCC = "mp4v"               # the MPEG-4 encoder every OpenCV wheel carries
+CODEC = "libx264"             # H.264, in PyAV's own FFmpeg build
+PIXEL_FORMAT = "yuv420p"      # the one H.264 profile every browser and phone decodes
+X264_OPTIONS = {"preset": "superfast", "crf": "23"}  # fast; ~0.3 MB per 10 s at 640x480
 
 
 def comparison_frame(source_frame: int, source_fps: float, comparison_fps: float,
@@ -242,30 +252,54 @@ def annotated_frames(seq: PoseSequence, video: str | Path | None = None,
             yield draw_skeleton(base, kps)
 
 
+def video_rate(fps: float) -> Fraction:
+    """A frame rate as the exact fraction containers store: 30 -> 30, 29.97 -> 30000/1001
+    (the NTSC rates phones record at), 12.5 -> 25/2."""
+    ntsc = round(fps * 1.001)
+    if ntsc > 0 and abs(fps - ntsc / 1.001) < 0.005 and abs(fps - round(fps)) > 0.005:
+        return Fraction(ntsc * 1000, 1001)
+    return Fraction(float(fps)).limit_denominator(1001)
+
+
+def even_size(frame: np.ndarray) -> np.ndarray:
+    """The frame cut to an even width and height (yuv420p halves both): at most one pixel
+    column and one row off the right and bottom edges, so no point moves."""
+    h, w = frame.shape[:2]
+    return frame[:max(2, h - h % 2), :max(2, w - w % 2)]
+
+
 def write_annotated_video(seq: PoseSequence, out_path: str | Path,
                           video: str | Path | None = None,
                           progress: Progress | None = None,
                           max_side: int | None = VIDEO_MAX_SIDE) -> Path:
-    """The annotated clip as an MPEG-4 (mp4v) .mp4 at the clip's frame rate."""
+    """The annotated clip as an H.264 .mp4 (yuv420p, faststart) at the clip's frame rate."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    writer = None
+    rate = video_rate(seq.fps)
+    container = stream = None
     try:
         for t, frame in enumerate(annotated_frames(seq, video, max_side)):
-            if writer is None:
-                h, w = frame.shape[:2]
-                writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*FOURCC),
-                                         float(seq.fps), (w, h))
-                if not writer.isOpened():
-                    raise FitScoreError("This computer's OpenCV cannot write MP4 video, so "
-                                        "the annotated clip cannot be made.")
-            writer.write(frame)
+            frame = np.ascontiguousarray(even_size(frame))
+            if stream is None:
+                container = av.open(str(out_path), mode="w", format="mp4",
+                                    options={"movflags": "+faststart"})
+                stream = container.add_stream(CODEC, rate=rate, options=X264_OPTIONS)
+                stream.height, stream.width = frame.shape[:2]
+                stream.pix_fmt = PIXEL_FORMAT
+                stream.time_base = 1 / rate
+            picture = av.VideoFrame.from_ndarray(frame, format="bgr24")
+            picture.pts = t
+            container.mux(stream.encode(picture))
             if progress:
                 progress(t + 1, seq.n_frames)
+        if stream is not None:
+            container.mux(stream.encode(None))     # flush the encoder's delayed frames
+    except av.FFmpegError as error:
+        raise FitScoreError(f"The annotated clip could not be written ({error}).") from None
     finally:
-        if writer is not None:
-            writer.release()
-    if writer is None:
+        if container is not None:
+            container.close()
+    if stream is None:
         raise FitScoreError("The clip has no frames, so there is no video to annotate.")
     return out_path
 

@@ -1,5 +1,7 @@
-"""Analyze: choose a clip (a sample, an upload), the exercise and the reference; both models'
-answers side by side, for one exercise, with the camera view and the faults it cannot show."""
+"""Analyze: choose a clip (a sample, an upload), the exercise and the reference; the clip
+plays with its skeleton drawn on it, over a timeline of its reps (number, score) and fault
+moments (a click seeks the video there); both models' answers side by side, for one
+exercise, with the camera view and the faults it cannot show."""
 
 import math
 
@@ -7,45 +9,92 @@ import pandas as pd
 import streamlit as st
 
 from fitscore_core.analysis import confidence, words
+from fitscore_core.errors import FitScoreError
 from fitscore_core.synth.exercises import EXERCISES
+from fitscore_core.timeline import rounded, timeline
 from ui import state
 from ui.plain import plain
+from ui.timeline import clicked_second, play_script, seek_script, timeline_figure
+
+PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
+SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
+OPENED = "analyze_opened"         # the clip whose video was last opened (and started)
+VIDEO_WIDTH = 760                 # px: large, yet the verdict below is in view
+
+
+def forget_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def seek(seconds: float) -> None:
+    nonce = st.session_state.get(SEEK + "_nonce", 0) + 1
+    st.session_state[SEEK + "_nonce"] = nonce
+    st.session_state[SEEK] = (float(seconds), nonce)
+
+
+def on_timeline() -> None:
+    second = clicked_second(st.session_state.get("analyze_timeline"))
+    if second is not None:
+        seek(second)
+
 
 st.title("Analyze a clip")
-with st.form("choose"):
-    left, mid, right = st.columns([2, 1, 1])
-    source = left.radio("Clip", ["Sample video", "Upload"], horizontal=True)
-    sample = left.selectbox("Sample video", state.sample_names(),
+# No st.form: inside one, the radios would not rerun the page, so the sample picker and the
+# upload boxes could not appear only for the choice made.
+left, mid, right = st.columns([2, 1, 1])
+source = left.radio("Clip", ["Sample video", "Upload"], horizontal=True, key="analyze_source",
+                    on_change=forget_pending)
+sample = upload = ref_upload = None
+if source == "Sample video":
+    sample = left.selectbox("Sample video", state.sample_names(), key="analyze_sample",
                             index=state.sample_names().index(state.DEFAULT_SAMPLE))
+else:
     upload = left.file_uploader(
-        "Upload a video or an OpenPose JSON zip", type=state.UPLOAD_TYPES,
+        "Upload a video or an OpenPose JSON zip", type=state.UPLOAD_TYPES, key="analyze_upload",
         help="mp4, mov, avi, webm or mkv, or a .zip of OpenPose --write_json output. Up to "
              "500 MB and 120 s; longer clips are refused with a message.")
-    exercise = mid.selectbox("Exercise", ["Auto-detect"] + list(EXERCISES),
-                             help="Auto-detect lets the models say which exercise it is; "
-                                  "choose one to override them.")
-    ref_kind = right.radio("Reference", ["Built-in", "Upload"],
-                           help="The correct execution the client is compared with: the "
-                                "built-in one for the exercise, or a clip of your own.")
-    ref_upload = right.file_uploader("Reference clip", type=state.UPLOAD_TYPES)
-    pressed = st.form_submit_button("Analyze", type="primary")
+exercise = mid.selectbox("Exercise", ["Auto-detect"] + list(EXERCISES), key="analyze_exercise",
+                         help="Auto-detect lets the models say which exercise it is; "
+                              "choose one to override them.")
+ref_kind = right.radio("Reference", ["Built-in", "Upload"], key="analyze_ref_kind",
+                       on_change=forget_pending,
+                       help="The correct execution the client is compared with: the "
+                            "built-in one for the exercise, or a clip of your own.")
+if ref_kind == "Upload":
+    ref_upload = right.file_uploader("Reference clip", type=state.UPLOAD_TYPES,
+                                     key="analyze_ref_upload")
+if st.button("Analyze", type="primary"):
+    st.session_state[PENDING] = True
 
-if pressed:
-    if source == "Upload" and upload is None:
-        st.error("Choose a file to upload first (or pick a sample video).")
-        st.stop()
-    choice = (state.saved_upload(upload.name, upload.getvalue()) if source == "Upload"
-              else state.sample_choice(sample))
-    if ref_kind == "Upload" and ref_upload is not None:
-        ref = state.saved_upload(ref_upload.name, ref_upload.getvalue())
-        choice = state.Choice(choice.path, choice.label, choice.digest, reference=ref.path,
-                              reference_label=ref.label)
-    if exercise != "Auto-detect":
-        choice = state.Choice(choice.path, choice.label, choice.digest, exercise,
-                              choice.reference, choice.reference_label)
-    state.run(choice)
+# Progress bars and messages of the analysis in one container: what follows stays at the
+# same place on every rerun, so the video is not re-created (and restarted) by a click.
+work = st.container()
+with work:
+    if st.session_state.get(PENDING):
+        # An upload still on its way is not in the widget yet: wait for it (its arrival reruns
+        # the page) instead of saying no file was chosen.
+        waiting = [what for what, missing in (("clip", source == "Upload" and upload is None),
+                                              ("reference clip",
+                                               ref_kind == "Upload" and ref_upload is None))
+                   if missing]
+        if waiting:
+            st.info(f"The analysis starts as soon as the {' and the '.join(waiting)} "
+                    f"{'has' if len(waiting) == 1 else 'have'} finished uploading. If no file is "
+                    "chosen yet, choose one above.")
+        else:
+            forget_pending()
+            choice = (state.saved_upload(upload.name, upload.getvalue()) if upload is not None
+                      else state.sample_choice(sample))
+            if ref_upload is not None:
+                ref = state.saved_upload(ref_upload.name, ref_upload.getvalue())
+                choice = state.Choice(choice.path, choice.label, choice.digest, reference=ref.path,
+                                      reference_label=ref.label)
+            if exercise != "Auto-detect":
+                choice = state.Choice(choice.path, choice.label, choice.digest, exercise,
+                                      choice.reference, choice.reference_label)
+            state.run(choice)
 
-result = state.current()
+    result = state.current()
 if result is None:
     st.error(plain(st.session_state.get("error", "Nothing analysed yet.")))
     st.stop()
@@ -57,6 +106,7 @@ st.caption(f"**{plain(state.current_choice().label)}**: {seq.n_frames} frames, "
            f"{plain(view.describe())}", help="The camera angle is estimated from the skeleton (how "
            "wide the shoulders and hips look, which side is seen more clearly). Faults that "
            "cannot be seen from it are listed as not judged instead of getting a probability.")
+video_slot = st.container()     # filled last, so the verdict is on screen while it renders
 exercise_words = plain(words(result.exercise))   # a trained model may name any exercise
 if not result.known:
     st.warning("This does not look like one of the exercises FitScore knows, so it gets no "
@@ -78,10 +128,10 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
     with column:
         st.subheader("1D-CNN" if name == "cnn1d" else "LSTM")
         a, b = st.columns(2)
-        a.metric("Exercise", own.exercise.replace("_", " "), f"{confidence(own):.0%} confidence",
-                 delta_color="off",
+        a.metric("Exercise", words(own.exercise), f"{confidence(own):.0%} confidence",
+                 delta_color="off", delta_arrow="off",
                  help="The exercise this model recognises on its own, with its probability.")
-        b.metric("Score", f"{p.score:.0f} / 100" if math.isfinite(p.score) else "—",
+        b.metric("Score", f"{rounded(p.score)} / 100" if math.isfinite(p.score) else "—",
                  help=f"For the {exercise_words}: the mean of the rep scores; 100 is a "
                       "textbook execution; faults, rushing and a short range of motion cost "
                       "points." if result.known else "No score: the exercise is unknown.")
@@ -90,11 +140,11 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
         for reason in p.reasons:
             st.info(f"Low confidence: {plain(reason)}.")
         if p.faults:
-            faults = pd.DataFrame({"fault": [f.replace("_", " ") for f in p.faults],
-                                   "probability": list(p.faults.values())})
+            faults = pd.DataFrame({"fault": [words(f) for f in p.faults],
+                                   "probability": [round(100 * v) for v in p.faults.values()]})
             st.dataframe(faults.sort_values("probability", ascending=False), hide_index=True,
                          column_config={"probability": st.column_config.ProgressColumn(
-                             "probability", format="percent", min_value=0, max_value=1,
+                             "probability", format="%d %%", min_value=0, max_value=100,
                              help="How likely the model finds each fault (flagged from "
                                   "50 %).")},
                          width="stretch")
@@ -103,11 +153,11 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
             st.caption("Cannot be judged from this camera angle "
                        f"({view.view} view): " + ", ".join(plain(words(f)) for f in hidden) + ".")
         reps = pd.DataFrame([{"rep": i + 1, "from (s)": r.start / seq.fps,
-                              "to (s)": r.end / seq.fps, "score": r.score}
+                              "to (s)": r.end / seq.fps, "score": rounded(r.score)}
                              for i, r in enumerate(p.reps)])
         if len(reps):
             st.dataframe(reps, hide_index=True, width="stretch",
-                         column_config={"score": st.column_config.NumberColumn(format="%.0f"),
+                         column_config={"score": st.column_config.NumberColumn(format="%d"),
                                         "from (s)": st.column_config.NumberColumn(format="%.1f"),
                                         "to (s)": st.column_config.NumberColumn(format="%.1f")})
 
@@ -118,3 +168,34 @@ if result.feedback:
                                               if line.source else ""), unsafe_allow_html=True)
 for note in result.notes:
     st.caption(f"Note: {plain(note)}")
+
+with video_slot:
+    try:
+        with st.container():                 # its progress bar: the video's place is fixed
+            clip = state.annotated_video(result, state.current_choice())
+    except FitScoreError as error:
+        st.warning(f"The video with the skeleton could not be made: {plain(error)}")
+    else:
+        st.video(clip, format="video/mp4", autoplay=True, muted=True, loop=True,
+                 width=VIDEO_WIDTH)
+        marks = timeline(result)
+        if marks:
+            st.plotly_chart(timeline_figure(marks, seq.duration_s), key="analyze_timeline",
+                            on_select=on_timeline, selection_mode="points",
+                            config={"displayModeBar": False})
+            with st.container(horizontal=True, key="analyze_marks"):
+                for i, mark in enumerate(marks):
+                    st.button(plain(mark.label) + (f" (rep {mark.rep})" if mark.kind == "fault"
+                                                   else ""),
+                              key=f"analyze_mark_{i}", on_click=seek, args=(mark.seek_s,),
+                              icon=(":material/replay:" if mark.kind == "rep"
+                                    else ":material/warning:"),
+                              help=f"Show the video from {mark.seek_s:.1f} s.")
+        opened = (state.current_choice().digest if state.current_choice() else "",
+                  state.models_key())
+        if st.session_state.get(OPENED) != opened:      # a new clip opens playing
+            st.session_state[OPENED] = opened
+            st.html(play_script(opened[0]), unsafe_allow_javascript=True)
+        if SEEK in st.session_state:          # once: a later rerun does not seek again
+            second, nonce = st.session_state.pop(SEEK)
+            st.html(seek_script(second, nonce), unsafe_allow_javascript=True)

@@ -10,9 +10,11 @@ from fitscore_core.annotate import has_video, source_frame
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import draw, state
+from ui.defaults import default_angle, default_joints
 from ui.plain import plain
 
 SKELETONS = "pages/skeletons.py"
+GRID = 4                          # worst moments per row, whatever their number
 
 st.title("Compare with the reference")
 result = state.analysis_or_stop()
@@ -79,9 +81,11 @@ with right:
         "the first rep, after the last, or a joint out of view). Dotted lines: the worst "
         "moments shown below."))
     chosen = st.multiselect("Joints", MODEL_15.joints,
-                            default=list(comparison.top_joints(3)), key="compare_joints",
-                            format_func=draw.joint_label,
-                            help="By default the three joints that differ most.")
+                            default=default_joints(result.exercise,
+                                                   comparison.top_joints(3)),
+                            key="compare_joints", format_func=draw.joint_label,
+                            help="By default the joints that carry the exercise (the knees "
+                                 "for a squat, the elbows for a curl).")
     if chosen:
         st.plotly_chart(draw.deviation_over_time(comparison, chosen), key="compare_time")
     else:
@@ -95,8 +99,9 @@ st.subheader("Joint angles", help=(
     "clips are filmed from the same side."))
 names = draw.angles_by_rom_gap(comparison)
 angle = st.selectbox("Angle", names, key="compare_angle",
+                     index=names.index(default_angle(result.exercise, names)),
                      help="Sorted by how much the client's range of motion differs from the "
-                          "reference's.")
+                          "reference's; it opens on the exercise's main angle.")
 curve = comparison.angles[angle]
 x, y, z = st.columns(3)
 rom = "{:.0f}°".format
@@ -118,24 +123,25 @@ seq = result.sequence
 video = choice.path if choice is not None and has_video(choice.path) else None
 if not comparison.worst:
     st.info("No moment could be compared.")
-for column, (i, moment) in zip(st.columns(max(len(comparison.worst), 1)),
-                               enumerate(comparison.worst)):
-    t = source_frame(moment.frame, comparison.fps, seq.fps, seq.n_frames)
-    with column:
-        try:
-            image = draw.client_image(result, video, t, max_side=360,
-                                      highlight=moment.joint, crop=True)
-        except FitScoreError:
-            image = draw.client_image(result, None, t, max_side=360,
-                                      highlight=moment.joint, crop=True)
-        st.image(image, width="stretch", output_format="JPEG")
-        if st.button("Show in Skeletons", key=f"compare_jump_{i}",
-                     icon=":material/accessibility_new:", width="stretch",
-                     help=f"Open frame {t} on the Skeletons page."):
-            st.session_state["frame"] = t
-            st.switch_page(SKELETONS)
-        st.caption(f"**{moment.seconds:.1f} s** · {draw.joint_label(moment.joint)} "
-                   f"{moment.value:.2f} torso lengths off")
+moments = list(enumerate(comparison.worst))
+for row in range(0, len(moments), GRID):          # a grid: GRID a row, the same size each
+    for column, (i, moment) in zip(st.columns(GRID), moments[row:row + GRID]):
+        t = source_frame(moment.frame, comparison.fps, seq.fps, seq.n_frames)
+        with column:
+            try:
+                image = draw.client_image(result, video, t, max_side=360,
+                                          highlight=moment.joint, crop=True)
+            except FitScoreError:
+                image = draw.client_image(result, None, t, max_side=360,
+                                          highlight=moment.joint, crop=True)
+            st.image(image, width="stretch", output_format="JPEG")
+            if st.button("Show in Skeletons", key=f"compare_jump_{i}",
+                         icon=":material/accessibility_new:", width="stretch",
+                         help=f"Open frame {t} on the Skeletons page."):
+                st.session_state["frame"] = t
+                st.switch_page(SKELETONS)
+            st.caption(f"**{moment.seconds:.1f} s** · {draw.joint_label(moment.joint)} "
+                       f"{moment.value:.2f} torso lengths off")
 
 st.subheader("What to tell the client", help=(
     "Sentences written from the two models' fault probabilities and this comparison: a fault "

@@ -11,6 +11,7 @@ from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.scorers.attribution import what_if
 from ui import plots, state
 from ui.model_folders import card_sections, figures, folder_label
+from fitscore_core.pose.names import joint_name
 from ui.plain import plain
 
 
@@ -138,6 +139,7 @@ top = next(iter(result.attributions.values()), None)
 default_joint = next(iter(top.joint_importance)) if top else "RKnee"
 j, x, y, r = st.columns(4)
 joint = j.selectbox("Joint", MODEL_15.joints, index=MODEL_15.joints.index(default_joint),
+                    format_func=joint_name,
                     key="whatif_joint", help="The joint to change (the others stay as filmed).")
 dx = x.slider("Move sideways (dx)", -0.5, 0.5, 0.0, 0.05, format="%.2f torso lengths",
               key="whatif_dx", help="Shift the joint left (−) or right (+) in the picture, in "

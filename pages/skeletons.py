@@ -28,9 +28,17 @@ if last < 0:
     st.warning("This clip has no frames to show.")
     st.stop()
 
+# Opens at the worst moment of this clip (the first time it is shown here), at the frame a
+# Compare click asked for, else where the user left it for this clip.
+clip = choice.digest if choice is not None else seq.source
 jump = st.session_state.pop(JUMP_KEY, None)
-start = jump if jump is not None else st.session_state.get(
-    FRAME_KEY, st.session_state.get(KEPT_KEY, 0))
+kept = st.session_state.get(KEPT_KEY)
+if jump is not None:
+    start = jump
+elif kept is not None and kept[0] == clip:
+    start = st.session_state.get(FRAME_KEY, kept[1])
+else:
+    start = draw.worst_frame(result)
 st.session_state[FRAME_KEY] = min(max(int(start), 0), last)
 
 playing = st.toggle("▶ Play", key="skel_play", disabled=last == 0,
@@ -50,7 +58,7 @@ def viewer() -> None:
                       help=f"Frames of the video ({seq.fps:g} per second), counted from 0.")
     else:
         t = 0
-    st.session_state[KEPT_KEY] = t
+    st.session_state[KEPT_KEY] = (clip, t)
     st.caption(f"Frame {t} of {last} · {t / seq.fps:.2f} s of {seq.duration_s:.1f} s")
 
     left, right = st.columns(2)
@@ -64,7 +72,7 @@ def viewer() -> None:
         except FitScoreError as error:
             st.warning(f"{plain(error)} Showing the skeleton without the video.")
             image = draw.client_image(result, None, t)
-        st.image(image, width="stretch", output_format="JPEG",
+        st.image(image, width=draw.shown_width(image), output_format="JPEG",
                  caption="video frame" if video else "keypoints only (no video for an "
                                                      "OpenPose JSON import)")
     with right:
@@ -82,7 +90,7 @@ def viewer() -> None:
                 st.info("Not compared at this frame: it is before the first rep or after "
                         "the last, or the joints were not visible in both clips here.")
             else:
-                st.image(ref, width="stretch", output_format="JPEG",
+                st.image(ref, width=draw.shown_width(ref), output_format="JPEG",
                          caption="orange: reference · blue: client")
 
     st.subheader("Keypoints of this frame", help=(
@@ -134,7 +142,7 @@ except FitScoreError as error:
 with right:
     if st.button("Make the annotated video", key="skel_make_mp4",
                  icon=":material/movie:",
-                 help="Draws the skeleton on every frame into an .mp4 (MPEG-4). It takes "
+                 help="Draws the skeleton on every frame into an H.264 .mp4 (plays in browsers and phones). It takes "
                       "about a second per 10 s of video; the download button appears here."):
         st.session_state["skel_mp4_for"] = key
     if st.session_state.get("skel_mp4_for") == key:

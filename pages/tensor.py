@@ -8,6 +8,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ROW_LABELS, to_model_input
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import plots, state
+from fitscore_core.pose.names import joint_name
 from ui.plain import plain
 
 st.title("What the models read")
@@ -89,6 +90,7 @@ st.subheader("Joint trajectories", help=(
 importance = next(iter(result.attributions.values()), None)
 default = list(importance.joint_importance)[:2] if importance else ["RKnee", "LKnee"]
 chosen = st.multiselect("Joints", MODEL_15.joints, default=default, key="tensor_joints",
+                        format_func=joint_name,
                         help="Pick the joints to follow (by default the two that moved the "
                              "score most).")
 if not chosen:

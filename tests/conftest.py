@@ -45,3 +45,13 @@ def models_dir(tmp_path_factory):
     for name in ("cnn1d", "lstm"):
         save_scorer(_tiny_scorer(name), folder / f"{name}.pt")
     return folder
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each test's call report on the item (rep_call), so a fixture can tell that the
+    test failed (the browser test then saves a screenshot of the page)."""
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report

@@ -2,6 +2,7 @@
 skeleton drawing (colours, faded low-confidence joints), frame seeking, annotated videos."""
 
 import doctest
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -178,6 +179,25 @@ def test_annotated_video_of_a_keypoint_import_is_drawn_on_a_canvas(demo, tmp_pat
     assert abs(info.width - w) <= 1 and abs(info.height - h) <= 1  # encoders round to even
     assert frame_size(PoseSequence(np.zeros((2, 25, 3), np.float32), 30.0)) == (640, 480)
     assert blank_canvas((4, 3)).shape == (3, 4, 3)
+
+
+def test_annotated_video_is_h264_a_browser_plays_inline(demo, tmp_path):
+    """H.264 in yuv420p with even sides and the index (moov) before the media (mdat): what
+    Chromium and phones play inline while it downloads; an odd-sized canvas is cut to even."""
+    import av
+    _, seq = demo
+    odd = PoseSequence(seq.keypoints[:6], fps=29.97, size=(321, 241))
+    data = annotated_video_bytes(odd)
+    assert 0 <= data.find(b"moov") < data.find(b"mdat")            # +faststart
+    out = tmp_path / "odd.mp4"
+    out.write_bytes(data)
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert (stream.width, stream.height) == (320, 240)
+        assert stream.average_rate == annotate.video_rate(29.97) == Fraction(30000, 1001)
+        assert sum(1 for _ in container.decode(stream)) == 6
 
 
 def test_an_empty_clip_is_refused_in_words():

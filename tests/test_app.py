@@ -6,22 +6,32 @@ from functools import lru_cache
 
 from streamlit.testing.v1 import AppTest
 
-from fitscore_core.analysis import analyze, load_scorers
+from fitscore_core.analysis import analyze, load_scorers, with_reference
+from fitscore_core.timeline import timeline
 from ui.state import DEFAULT_SAMPLE, SAMPLES
 
 TIMEOUT = 300   # the first run finds the pose in a 10 s sample with MediaPipe
 
 
 @lru_cache(maxsize=None)
+def core_analysis():
+    scorers = load_scorers()
+    return with_reference(analyze(SAMPLES / DEFAULT_SAMPLE, scorers), "builtin", scorers)
+
+
 def core_answer():
-    return analyze(SAMPLES / DEFAULT_SAMPLE, load_scorers()).predictions
+    return core_analysis().predictions
 
 
 def test_first_visit_shows_both_models_for_the_default_sample():
     at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
     assert not at.exception
     assert at.title[0].value == "Analyze a clip"
-    assert [b.label for b in at.button] == ["Analyze"]
+    marks = timeline(core_analysis())
+    assert [m.kind for m in marks].count("rep") == len(core_answer()["cnn1d"].reps) > 0
+    assert [b.label for b in at.button] == ["Analyze"] + [
+        m.label + (f" (rep {m.rep})" if m.kind == "fault" else "") for m in marks]
+    assert len(at.get("video")) == 1                      # the clip, with its skeleton
     metrics = {m.label: [] for m in at.metric}
     for m in at.metric:
         metrics[m.label].append(m.value)
@@ -47,3 +57,40 @@ def test_a_file_that_is_not_a_video_is_a_friendly_error(tmp_path):
     at = AppTest.from_function(script, args=(str(broken),), default_timeout=60).run()
     assert not at.exception
     assert len(at.error) == 1 and "not a video" in at.error[0].value
+
+
+def test_widgets_show_only_for_their_choice_and_analyze_waits_for_an_upload():
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
+    assert [s.label for s in at.selectbox][:2] == ["Sample video", "Exercise"]
+    assert len(at.get("file_uploader")) == 0              # sample chosen: no upload box
+    at.radio(key="analyze_source").set_value("Upload").run()
+    assert [u.label for u in at.get("file_uploader")] == [
+        "Upload a video or an OpenPose JSON zip"]
+    assert "Sample video" not in [s.label for s in at.selectbox]
+    at.radio(key="analyze_ref_kind").set_value("Upload").run()
+    assert [u.label for u in at.get("file_uploader")] == [
+        "Upload a video or an OpenPose JSON zip", "Reference clip"]
+
+    at.button[0].click().run()                            # Analyze, no file (yet)
+    assert not at.exception and not at.error
+    assert any("as soon as the clip and the reference clip have finished uploading" in i.value
+               for i in at.info)
+    at.radio(key="analyze_source").set_value("Sample video").run()   # a new choice
+    at.radio(key="analyze_ref_kind").set_value("Built-in").run()
+    assert not at.info and "analyze_pending" not in at.session_state
+
+
+def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
+    rep = [m for m in timeline(core_analysis()) if m.kind == "rep"][1]
+    assert [h.proto.body.startswith("<script>/* play") for h in at.get("html")] == [True]
+    at.run()
+    assert not at.get("html")                             # it was started once
+    at.button(key="analyze_mark_1").click().run()
+    (script,) = [h.proto.body for h in at.get("html")]
+    assert f"v.currentTime = {round(rep.seek_s, 3)}" in script
+    at.button(key="analyze_mark_1").click().run()         # the same rep again: a new script
+    (again,) = [h.proto.body for h in at.get("html")]
+    assert again != script and f"v.currentTime = {round(rep.seek_s, 3)}" in again
+    at.run()                                              # any other rerun: no seek
+    assert not at.get("html")

@@ -1,6 +1,9 @@
 """The dashboard in a real browser, driven like a user: `streamlit run app.py` on a free
 localhost port, Debian's chromium through Playwright (no browser download). Opens the app,
-analyses a sample, visits every page, checks scores and the heatmap are on screen, uploads a
+sees the clip play with its skeleton (the video's currentTime advances), analyses a sample,
+clicks a rep on the timeline and sees the video seek there (a Plotly bar and a button, the
+same one twice), visits every page, checks scores and the heatmap are on screen, uploads a
+clip and presses Analyze at once (the analysis of that file, not "choose a file"), uploads a
 non-video file and reads the error (naming the file as the user named it), uploads a zip
 whose entry name is Markdown for an image and a link and sees it as plain text with no
 request leaving for the image; saves a screenshot of each page and the timings under
@@ -28,6 +31,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 PAGES = ("Skeletons", "Tensor", "Models", "Compare")
+# what shows that a page is drawn: its title, then its main picture or chart
+DRAWN = {"Skeletons": ("Skeletons", "[data-testid=stImage] img"),
+         "Tensor": ("What the models read", ".js-plotly-plot"),
+         "Models": ("The two models side by side", "[data-testid=stMetricValue]"),
+         "Compare": ("Compare with the reference", "[data-testid=stImage] img"),
+         "Analyze": ("Analyze a clip", "video")}
 SLOW = 120_000   # ms: the first analysis finds the pose with MediaPipe on 2 cores
 
 
@@ -60,6 +69,15 @@ def app_url():
         server.wait(timeout=20)
 
 
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(request, page):
+    """What the page showed when a test failed: test-output/browser/failed-<test>.png."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=OUT / f"failed-{request.node.name}.png", full_page=True)
+
+
 @pytest.fixture(scope="module")
 def page(app_url):
     if not os.path.exists(CHROMIUM):
@@ -82,34 +100,116 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).click()
 
 
+VIDEO = '[data-testid="stMainBlockContainer"] video'
+TIMED_SAMPLE = "squat_shallow.mp4"     # 9.2 s: the "10 s sample" of the speed target
+
+
+def video_time(page) -> float:
+    return page.evaluate(f"document.querySelector('{VIDEO}').currentTime")
+
+
+def wait_video_time(page, low: float, high: float) -> float:
+    """Wait until the Analyze video's currentTime is within [low, high]; return it."""
+    page.wait_for_function(
+        f"([a, b]) => {{ const v = document.querySelector('{VIDEO}');"
+        " return v && v.currentTime >= a && v.currentTime <= b; }", arg=[low, high])
+    return video_time(page)
+
+
+def expected_marks(name: str):
+    """The timeline the app should draw for a sample, from the core (the poses are in the
+    test run's pose cache by then, so this runs no pose estimator)."""
+    from fitscore_core.analysis import analyze, load_scorers, with_reference
+    from fitscore_core.pose.cache import PoseCache
+    from fitscore_core.timeline import timeline
+    scorers = load_scorers()
+    result = analyze(ROOT / "sample_videos" / name, scorers, cache=PoseCache())
+    return timeline(with_reference(result, "builtin", scorers))
+
+
+def click_rep_bar(page, k: int) -> None:
+    """Click the k-th (0-based) rep bar of the Plotly timeline where a user would: its
+    middle (Plotly's drag layer takes the pointer events, so by position)."""
+    bar = page.locator(".js-plotly-plot .barlayer .point").nth(k)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_url, page):
     timings = {}
     page.goto(app_url)
     page.get_by_text("Both models see a").wait_for()          # the default sample, analysed
+    page.locator(VIDEO).wait_for()
+    wait_video_time(page, 0.3, 1e9)                          # it plays on its own (muted)
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    assert page.get_by_role("combobox", name="Sample video").count() == 1
+    assert page.locator("input[type=file]").count() == 0     # no upload box for a sample
     page.screenshot(path=OUT / "0-analyze-first-visit.png", full_page=True)
 
-    choose(page, "Sample video", "push_up_good.mp4")
+    choose(page, "Sample video", TIMED_SAMPLE)
     started = time.perf_counter()
     page.get_by_role("button", name="Analyze").click()
-    page.get_by_text("Both models see a push-up").wait_for()
-    timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
+    page.get_by_test_id("stCaptionContainer").filter(has_text=TIMED_SAMPLE).first.wait_for()
+    page.get_by_text("Both models see a squat").wait_for()
     scores = page.get_by_test_id("stMetricValue").filter(has_text="/ 100")
+    scores.nth(1).wait_for()
+    timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
     assert scores.count() == 2
+    page.locator(".js-plotly-plot .barlayer .point").first.wait_for()
+    wait_video_time(page, 0.3, 1e9)
+    timings["analyze_10s_sample_to_video_playing_s"] = round(time.perf_counter() - started, 2)
     page.screenshot(path=OUT / "1-analyze.png", full_page=True)
 
-    for k, name in enumerate(PAGES, start=2):
+    # The timeline seeks the video: a rep bar (Plotly click), then the rep's button, twice.
+    reps = [m for m in expected_marks(TIMED_SAMPLE) if m.kind == "rep"]
+    assert len(reps) >= 2
+    assert page.locator(".js-plotly-plot .barlayer .point").count() == len(reps)
+    page.evaluate(f"document.querySelector('{VIDEO}').pause()")
+    before = page.locator(VIDEO).screenshot()
+    last = reps[-1]
+    click_rep_bar(page, len(reps) - 1)
+    wait_video_time(page, last.seek_s - 0.05, last.seek_s + 0.05)  # paused: exactly there
+    assert page.locator(VIDEO).screenshot() != before               # another frame shown
+    page.screenshot(path=OUT / "1b-analyze-seek.png", full_page=True)
+    first = reps[0]
+    button = page.get_by_role("button", name=first.label)
+    button.click()
+    wait_video_time(page, first.seek_s - 0.05, first.seek_s + 0.05)
+    page.evaluate(f"document.querySelector('{VIDEO}').currentTime = {last.end_s}")
+    button.click()                                                   # the same rep again
+    wait_video_time(page, first.seek_s - 0.05, first.seek_s + 0.05)
+    page.evaluate(f"document.querySelector('{VIDEO}').play()")
+    wait_video_time(page, first.seek_s + 0.2, first.end_s + 5)      # and it plays on
+
+    for k, name in enumerate(PAGES + ("Analyze",), start=2):
         started = time.perf_counter()
         page.get_by_role("link", name=name).click()
-        page.wait_for_url(f"**/{name.lower()}")
-        page.get_by_test_id("stMainBlockContainer").locator("h1").first.wait_for()
-        page.wait_for_load_state("networkidle")
+        page.wait_for_url(f"**/{name.lower()}" if name != "Analyze" else "**/")
+        title, drawn = DRAWN[name]
+        main = page.get_by_test_id("stMainBlockContainer")
+        main.locator("h1").filter(has_text=title).first.wait_for()
+        main.locator(drawn).first.wait_for()         # e.g. the heatmap, the frame, the video
         timings[f"switch_to_{name.lower()}_s"] = round(time.perf_counter() - started, 2)
-        if name == "Tensor":
-            page.locator(".js-plotly-plot").first.wait_for()     # the heatmap is drawn
+        page.wait_for_load_state("networkidle")
         page.screenshot(path=OUT / f"{k}-{name.lower()}.png", full_page=True)
 
-    page.get_by_role("link", name="Analyze").click()
+    # An upload under the user's own name, Analyze pressed at once (before the upload has
+    # surely finished): the analysis of that file, never "choose a file first".
     page.get_by_text("Upload", exact=True).first.click()
+    page.locator("input[type=file]").first.wait_for(state="attached")
+    assert page.get_by_role("combobox", name="Sample video").count() == 0
+    mine = OUT / "Client squat (Tuesday).mp4"
+    mine.write_bytes((ROOT / "sample_videos" / TIMED_SAMPLE).read_bytes())
+    page.locator("input[type=file]").first.set_input_files(str(mine))
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_test_id("stCaptionContainer").filter(has_text=mine.name).first.wait_for()
+    page.get_by_text("Both models see a squat").wait_for()
+    assert "Choose a file" not in page.content()
+    page.screenshot(path=OUT / "8-own-upload.png", full_page=True)
+
+    page.get_by_role("button", name="Remove file").first.click(timeout=5000) \
+        if page.get_by_role("button", name="Remove file").count() else None
     bad = OUT / "not_a_video.mp4"
     bad.write_text("this is a shopping list, not a video")
     page.locator("input[type=file]").first.set_input_files(str(bad))
@@ -118,7 +218,7 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     error.wait_for()
     assert "not_a_video.mp4 is not a video" in error.inner_text()   # the user's name
     assert "Traceback" not in page.content()
-    page.screenshot(path=OUT / "6-bad-upload.png", full_page=True)
+    page.screenshot(path=OUT / "9-bad-upload.png", full_page=True)
     (OUT / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print(json.dumps(timings, indent=2))
 

@@ -26,6 +26,8 @@ from fitscore_core.pose.openpose_json import read_openpose_zip_bytes, write_open
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.pose.video import probe_video
 from ui.draw import CLIENT, REFERENCE, joint_label
+from ui.defaults import default_joints
+from fitscore_core.pose.names import joint_name
 from ui.plain import unplain
 from ui.state import Choice
 
@@ -89,7 +91,8 @@ def download(served, suffix: str) -> bytes:
 
 def table_matches(at: AppTest, keypoints: np.ndarray) -> None:
     table = at.dataframe[0].value
-    assert list(table["joint"]) == list(BODY_25.joints)
+    assert list(table["joint"]) == [joint_name(j) for j in BODY_25.joints]
+    assert "left knee" in list(table["joint"]) and "LKnee" not in list(table["joint"])
     np.testing.assert_allclose(table["x (px)"], keypoints[:, 0], atol=1e-3)
     np.testing.assert_allclose(table["y (px)"], keypoints[:, 1], atol=1e-3)
     np.testing.assert_allclose(table["confidence"], keypoints[:, 2], atol=1e-6)
@@ -117,11 +120,18 @@ def test_skeletons_page_shows_the_frame_its_keypoints_and_the_matched_reference(
     app.switch_page(SKELETONS).run()
     no_exception(app)
     slider = app.slider(key="skel_frame")
-    assert (slider.min, slider.max, slider.value) == (0, seq.n_frames - 1, 0)
+    worst = source_frame(comparison.worst[0].frame, comparison.fps, seq.fps, seq.n_frames)
+    assert worst > 0                                   # it opens at the worst moment
+    assert (slider.min, slider.max, slider.value) == (0, seq.n_frames - 1, worst)
+    assert len(app.get("image")) == 2                  # with the reference beside it
     assert [t.label for t in app.toggle] == ["▶ Play"] and app.toggle[0].value is False
-    table_matches(app, seq.keypoints[0])
+    table_matches(app, seq.keypoints[worst])
 
     # frame 0 is before the first aligned rep: the client only, and a word why
+    served.clear()
+    slider.set_value(0).run()
+    no_exception(app)
+    table_matches(app, seq.keypoints[0])
     assert np.isnan(comparison.aligned_reference[:, 0]).all()
     assert len(app.get("image")) == 1
     assert any("Not compared at this frame" in i.value for i in app.info)
@@ -186,16 +196,19 @@ def test_compare_page_charts_and_feedback_are_the_cores(app, shown, core):
     np.testing.assert_allclose(array(trace["x"]), [r.p90 for r in expected.joints], rtol=1e-6)
     assert bars["layout"]["xaxis"]["title"]["text"] == "deviation (torso lengths)"
 
-    top3 = expected.top_joints(3)
-    assert app.multiselect(key="compare_joints").value == list(top3)
-    assert [t["name"] for t in over_time["data"]] == [joint_label(j) for j in top3]
-    j = list(BODY_25.joints).index(top3[0])
+    main = default_joints(shown.exercise, expected.top_joints(3))   # the exercise's joints
+    assert shown.exercise == "squat" and main == ["RKnee", "LKnee"]
+    assert app.multiselect(key="compare_joints").value == main
+    assert [t["name"] for t in over_time["data"]] == [joint_label(j) for j in main]
+    assert [t["name"] for t in over_time["data"]] == ["right knee", "left knee"]
+    j = list(BODY_25.joints).index(main[0])
     np.testing.assert_allclose(array(over_time["data"][0]["y"]), expected.local_deviation[j],
                                rtol=1e-5, equal_nan=True)
     assert over_time["layout"]["xaxis"]["title"]["text"] == "time (s)"
     assert "torso lengths" in over_time["layout"]["yaxis"]["title"]["text"]
 
     name = app.selectbox(key="compare_angle").value
+    assert name.endswith("knee")                      # a squat opens on a knee angle
     assert set(app.selectbox(key="compare_angle").options) == set(expected.angles)
     client, reference = angle["data"]
     assert (client["name"], client["line"]["color"]) == ("client", CLIENT)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from fitscore_core.analysis import analyze, load_scorers
 from fitscore_core.config import FEATURES
 from fitscore_core.features import ROW_LABELS
+from fitscore_core.pose.names import joint_name, row_name
 from fitscore_core.scorers.attribution import what_if
 from ui.plain import unplain
 
@@ -80,7 +81,9 @@ def test_tensor_page_shows_the_padded_tensor_and_its_mask(app, core):
 
     heatmap, trajectories = figures(app)
     tensor, mask = heatmap["data"][0], heatmap["data"][1]
-    assert tensor["type"] == "heatmap" and tuple(tensor["y"]) == ROW_LABELS
+    assert tensor["type"] == "heatmap"
+    assert tuple(tensor["y"]) == tuple(row_name(r) for r in ROW_LABELS)
+    assert "left knee x" in tensor["y"]   # plain words, not OpenPose's LKnee
     z = array(tensor["z"])
     assert z.shape == (30, FEATURES.n_frames)
     np.testing.assert_allclose(z[:, :real], core.model_features.values, atol=1e-6)
@@ -91,8 +94,8 @@ def test_tensor_page_shows_the_padded_tensor_and_its_mask(app, core):
     assert any("padding" in a["text"] for a in layout["annotations"])
     assert "torso lengths" in tensor["colorbar"]["title"]["text"]
     assert "frame" in tensor["hovertemplate"] and " s " in tensor["hovertemplate"]
-    assert {t["name"] for t in trajectories["data"]} == set(
-        app.multiselect(key="tensor_joints").value)
+    assert {t["name"] for t in trajectories["data"]} == {
+        joint_name(j) for j in app.multiselect(key="tensor_joints").value}
 
     app.toggle(key="tensor_raw").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]

@@ -30,6 +30,7 @@ from fitscore_core.annotate import (
     features_to_pixels,
     frame_image,
     frame_size,
+    source_frame,
 )
 from fitscore_core.compare.comparison import AngleCurve, Comparison
 from fitscore_core.pose.names import joint_name
@@ -44,6 +45,23 @@ JOINT_COLOURS = (OKABE_ITO[3], OKABE_ITO[2], OKABE_ITO[5], OKABE_ITO[4], OKABE_I
 DISPLAY_SIDE = 960                                      # frames are shown at most this wide
 THUMBNAIL_ASPECT = 3 / 4                                # width / height of worst-moment crops
 TORSO = "torso lengths"
+MAX_HEIGHT = 560                                        # px: frames never shown taller
+
+
+def shown_width(image: np.ndarray, max_height: int = MAX_HEIGHT) -> int:
+    """The width (px) to show an image at so it is at most max_height tall, aspect kept
+    (a portrait phone clip is not stretched to the column's width and 1300 px tall)."""
+    h, w = image.shape[:2]
+    return max(1, int(w * min(1.0, max_height / max(h, 1)) if h > max_height else w))
+
+
+def worst_frame(analysis: Analysis) -> int:
+    """The video frame of the clip's worst moment (Comparison.worst[0]), else 0."""
+    comparison = analysis.comparison
+    if comparison is None or not comparison.worst:
+        return 0
+    return source_frame(comparison.worst[0].frame, comparison.fps, analysis.sequence.fps,
+                        analysis.sequence.n_frames)
 
 
 def rgb(image_bgr: np.ndarray) -> np.ndarray:
@@ -104,7 +122,7 @@ def keypoint_table(analysis: Analysis, t: int) -> pd.DataFrame:
                      np.where(conf < LOW_CONFIDENCE, "faded (low confidence)", "solid"))
     found = conf > 0
     return pd.DataFrame({
-        "joint": list(BODY_25.joints),
+        "joint": [joint_name(j) for j in BODY_25.joints],
         "x (px)": np.where(found, kps[:, 0], np.nan).astype(float),
         "y (px)": np.where(found, kps[:, 1], np.nan).astype(float),
         "confidence": conf,

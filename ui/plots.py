@@ -15,6 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from fitscore_core.pose.names import joint_name, row_name
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
 # vision deficiency. Black last (it is the one used for reference lines).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
@@ -58,7 +60,8 @@ def tensor_heatmap(z: np.ndarray, row_labels: Sequence[str], fps: float, unit: s
     seconds = np.broadcast_to((first_frame + x) / fps, z.shape)
     hover = ("frame %{x} (%{customdata:.2f} s in the clip)<br>%{y}<br>"
              f"value %{{z:.3f}} {unit}<extra></extra>")
-    heat = go.Heatmap(z=z, x=x, y=list(row_labels), customdata=seconds, colorscale=colorscale,
+    heat = go.Heatmap(z=z, x=x, y=[row_name(r) for r in row_labels], customdata=seconds,
+                      colorscale=colorscale,
                       hovertemplate=hover, colorbar=dict(title=dict(text=unit, side="right"),
                                                          len=0.8, y=0.55))
     if mask is None:
@@ -104,10 +107,10 @@ def trajectories(values: np.ndarray, found: np.ndarray | None, joint_names: Sequ
             if found is not None:
                 v[~found[j]] = np.nan
             fig.add_trace(go.Scatter(
-                x=t, y=v, mode="lines", name=name, legendgroup=name, showlegend=axis == 0,
+                x=t, y=v, mode="lines", name=joint_name(name), legendgroup=name, showlegend=axis == 0,
                 line=dict(color=colour, width=2, dash="solid" if axis == 0 else "dot"),
                 customdata=np.round(t * fps).astype(int),
-                hovertemplate=(f"{name} {'xy'[axis]}<br>%{{x:.2f}} s (frame %{{customdata}})"
+                hovertemplate=(f"{joint_name(name)} {'xy'[axis]}<br>%{{x:.2f}} s (frame %{{customdata}})"
                                f"<br>%{{y:.3f}} {unit}<extra></extra>")), row=axis + 1, col=1)
     fig.update_yaxes(title_text=unit, row=1, col=1)
     fig.update_yaxes(title_text=unit, row=2, col=1)
@@ -121,7 +124,7 @@ def attribution_heatmap(joint_time: np.ndarray, joint_names: Sequence[str], fps:
     t = np.arange(joint_time.shape[1]) / fps
     frames = np.broadcast_to(np.arange(joint_time.shape[1]), joint_time.shape)
     fig = go.Figure(go.Heatmap(
-        z=joint_time, x=t, y=list(joint_names), customdata=frames, colorscale=HEATMAP,
+        z=joint_time, x=t, y=[joint_name(j) for j in joint_names], customdata=frames, colorscale=HEATMAP,
         zmin=0, colorbar=dict(title=dict(text="score points", side="right")),
         hovertemplate=("%{y} at %{x:.2f} s (frame %{customdata})<br>"
                        "moved the score by %{z:.3f} points<extra></extra>")))
@@ -135,7 +138,7 @@ def importance_bars(joint_importance: dict[str, float], colour: str = OKABE_ITO[
     """Each joint's share of the total attribution, largest on top, in percent."""
     names = list(joint_importance)
     shares = [100 * joint_importance[n] for n in names]
-    fig = go.Figure(go.Bar(x=shares, y=names, orientation="h", marker_color=colour,
+    fig = go.Figure(go.Bar(x=shares, y=[joint_name(n) for n in names], orientation="h", marker_color=colour,
                            hovertemplate="%{y}: %{x:.1f} % of what moved the score"
                                          "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title_text="joint")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from fitscore_core.analysis import (Analysis, analyze, load_scorers, with_attributions,
                                     with_reference)
+from fitscore_core.annotate import annotated_video_bytes, has_video
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from ui.model_folders import SHIPPED, stamp
@@ -164,6 +165,25 @@ def current() -> Analysis | None:
     elif attempt is not None and attempt[1] != models_key():
         run(attempt[0])
     return st.session_state.get("analysis")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _annotated(digest: str, models: str, skeleton: str, _seq, _video: str | None) -> bytes:
+    bar = ProgressBar("Drawing the skeleton on the video")
+    try:
+        return annotated_video_bytes(_seq, _video, progress=bar)
+    finally:
+        bar.close()
+
+
+def annotated_video(result: Analysis, choice: Choice | None) -> bytes:
+    """The clip with its skeleton as an H.264 mp4 (fitscore_core.annotate), rendered once
+    per (clip content, model folder, skeleton): switching pages or coming back to the clip
+    never encodes it again. A keypoint import is drawn on a blank canvas."""
+    seq = result.sequence
+    video = choice.path if choice is not None and has_video(choice.path) else None
+    return _annotated(choice.digest if choice is not None else "", models_key(),
+                      digest_of(seq.keypoints.tobytes()), seq, video)
 
 
 def current_choice() -> Choice | None:

@@ -206,13 +206,16 @@ def require_person(frames: MultiPoseFrames) -> MultiPoseFrames:
 
 
 def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
-                   progress: Progress | None = None, limits: Limits = LIMITS
-                   ) -> MultiPoseFrames:
+                   progress: Progress | None = None, limits: Limits = LIMITS,
+                   every: int = 1) -> MultiPoseFrames:
     """extract_poses without the check that someone was found (what a cache keeps).
 
     Frames are shrunk to limits.pose_max_side before the backend (pose models work at a few
     hundred pixels anyway) and keypoints are scaled back. progress(done, total) is called as
     frames complete; its last call has done == total.
+
+    every: run the backend on every `every`-th frame only (0, k, 2k, ...): the result is
+    at fps / every (pose/rate.py interpolates it back to the video's frames).
     """
     info = probe_video(path, limits)
     own = MediaPipeBackend() if backend is None else None
@@ -220,11 +223,13 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     if own is None and hasattr(pose, "reset"):
         pose.reset()
     people: list[np.ndarray] = []
-    total = max(info.frame_count, 1)
+    total = max(-(-info.frame_count // every), 1)
     # closing(): if the backend raises, stop the decoder now, not when the traceback is freed
     try:
         with closing(prefetch(iter_frames(path, limits.pose_max_side, limits))) as stream:
-            for _, frame, scale in stream:
+            for index, frame, scale in stream:
+                if index % every:
+                    continue
                 kps = np.array(pose(frame), np.float32).reshape(-1, 25, 3)
                 kps[..., :2] /= scale
                 people.append(kps)
@@ -235,5 +240,5 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
             own.close()
     if progress is not None and len(people) != total:
         progress(len(people), len(people))  # the header's count was a little off
-    return MultiPoseFrames(people=people, fps=info.fps, size=(info.width, info.height),
+    return MultiPoseFrames(people=people, fps=info.fps / every, size=(info.width, info.height),
                            source=str(path), backend=pose.name)

@@ -47,3 +47,9 @@ def joint_words(joints) -> str:
             words.append(("right " if sides[0] == "R" else "left ") + word)
     words += [w for j, w in _SINGLE.items() if j in joints]
     return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def row_name(row: str) -> str:
+    """A feature row label ('LKnee x') in words ('left knee x')."""
+    joint, _, axis = row.rpartition(" ")
+    return f"{joint_name(joint)} {axis}" if joint else joint_name(row)

@@ -8,9 +8,8 @@
 
 What the dashboard draws under the video; a click on a mark seeks the video to `seek_s`.
 
-- A rep's score is the mean of the models' scores of that rep (the models share the rep
-  boundaries: reps are found in the features, scorers/reps.py), rounded to an integer as on
-  every page (`rounded`).
+- A rep is the verdict's (verdict.py): the mean of the models' scores of that rep, rounded
+  to an integer as everywhere (`verdict.rounded`).
 - A fault is marked where it shows: for a fault a model flags and the comparison backs up
   (feedback source "models and comparison"), the moment its joints are furthest from the
   reference in each rep where they come within 70 % of their largest deviation (the reps
@@ -18,7 +17,6 @@ What the dashboard draws under the video; a click on a mark seeks the video to `
   whole clip) and gets no mark.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +24,7 @@ import numpy as np
 from fitscore_core.analysis import Analysis, words
 from fitscore_core.compare.feedback import joint_evidence
 from fitscore_core.pose.skeletons import MODEL_15
+from fitscore_core.verdict import make_verdict
 
 
 @dataclass(frozen=True)
@@ -44,26 +43,11 @@ class Mark:
         return self.start_s
 
 
-def rounded(score: float) -> int | None:
-    """A score as every page shows it: an integer (75.9 -> 76), None when there is none."""
-    return int(round(score)) if score is not None and math.isfinite(score) else None
-
-
 def rep_marks(analysis: Analysis) -> list[Mark]:
-    """One mark per rep of the models' answer, scored by the mean of their rep scores."""
-    predictions = [p for p in analysis.predictions.values() if p.reps]
-    if not predictions:
-        return []
-    fps = analysis.sequence.fps
-    marks = []
-    for k, rep in enumerate(predictions[0].reps):
-        scores = [p.reps[k].score for p in predictions
-                  if k < len(p.reps) and math.isfinite(p.reps[k].score)]
-        score = rounded(float(np.mean(scores))) if scores else None
-        marks.append(Mark("rep", rep.start / fps, rep.end / fps,
-                          f"Rep {k + 1}" + (f" · {score}" if score is not None else ""),
-                          score=score, rep=k + 1))
-    return marks
+    """One mark per rep of the verdict (its score: the mean of the models' rep scores)."""
+    return [Mark("rep", r.start_s, r.end_s,
+                 f"Rep {r.number}" + (f" · {r.score}" if r.score is not None else ""),
+                 score=r.score, rep=r.number) for r in make_verdict(analysis).reps]
 
 
 def fault_marks(analysis: Analysis) -> list[Mark]:

@@ -11,10 +11,14 @@ import streamlit as st
 from fitscore_core.analysis import confidence, words
 from fitscore_core.errors import FitScoreError
 from fitscore_core.synth.exercises import EXERCISES
-from fitscore_core.timeline import rounded, timeline
+from fitscore_core.timeline import timeline
+from fitscore_core.verdict import rounded, score_text
+from fitscore_core.annotate import has_video
 from ui import state
+from ui.clients import client_form
 from ui.plain import plain
 from ui.timeline import clicked_second, play_script, seek_script, timeline_figure
+from ui.verdict_view import show_verdict
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
 SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
@@ -106,24 +110,28 @@ st.caption(f"**{plain(state.current_choice().label)}**: {seq.n_frames} frames, "
            f"{plain(view.describe())}", help="The camera angle is estimated from the skeleton (how "
            "wide the shoulders and hips look, which side is seen more clearly). Faults that "
            "cannot be seen from it are listed as not judged instead of getting a probability.")
-video_slot = st.container()     # filled last, so the verdict is on screen while it renders
+choice_now = state.current_choice()
+video_path = choice_now.path if choice_now is not None and has_video(choice_now.path) else None
+show_verdict(result, video_path, f"{choice_now.digest if choice_now else ''}|"
+             f"{state.models_key()}")
 exercise_words = plain(words(result.exercise))   # a trained model may name any exercise
-if not result.known:
-    st.warning("This does not look like one of the exercises FitScore knows, so it gets no "
-               "score, no faults and no comparison. If it is one of them, choose it under "
-               "Exercise and press Analyze.")
-elif result.agree:
+if result.known and result.agree:
     st.success(f"Both models see a **{exercise_words}**."
                + (" (your choice)" if result.chosen_by == "user" else ""))
-else:
-    st.warning(f"The models disagree on the exercise; everything below is for a "
-               f"**{exercise_words}**"
-               + (" (your choice)." if result.chosen_by == "user" else
-                  " (the more confident answer).") + " " + ", ".join(
-                   f"{name} says {plain(words(own.exercise))} ({confidence(own):.0%})"
-                   for name, own in result.own_predictions.items()) + ".")
+video_slot = st.container()     # filled last, so the verdict is on screen while it renders
 
-for column, (name, p) in zip(st.columns(len(result.predictions)), result.predictions.items()):
+details = st.expander("Model details: the 1D-CNN and the LSTM side by side, and the full "
+                      "feedback", expanded=False)
+with details:
+    if result.known and not result.agree:
+        st.warning(f"The models disagree on the exercise; everything below is for a "
+                   f"**{exercise_words}**"
+                   + (" (your choice)." if result.chosen_by == "user" else
+                      " (the more confident answer).") + " " + ", ".join(
+                       f"{name} says {plain(words(own.exercise))} ({confidence(own):.0%})"
+                       for name, own in result.own_predictions.items()) + ".")
+    model_columns = st.columns(len(result.predictions))
+for column, (name, p) in zip(model_columns, result.predictions.items()):
     own = result.own_predictions.get(name, p)
     with column:
         st.subheader("1D-CNN" if name == "cnn1d" else "LSTM")
@@ -131,7 +139,7 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
         a.metric("Exercise", words(own.exercise), f"{confidence(own):.0%} confidence",
                  delta_color="off", delta_arrow="off",
                  help="The exercise this model recognises on its own, with its probability.")
-        b.metric("Score", f"{rounded(p.score)} / 100" if math.isfinite(p.score) else "—",
+        b.metric("Score", f"{score_text(p.score)} / 100" if math.isfinite(p.score) else "—",
                  help=f"For the {exercise_words}: the mean of the rep scores; 100 is a "
                       "textbook execution; faults, rushing and a short range of motion cost "
                       "points." if result.known else "No score: the exercise is unknown.")
@@ -161,13 +169,19 @@ for column, (name, p) in zip(st.columns(len(result.predictions)), result.predict
                                         "from (s)": st.column_config.NumberColumn(format="%.1f"),
                                         "to (s)": st.column_config.NumberColumn(format="%.1f")})
 
-if result.feedback:
-    st.subheader("What to tell the client")
-    for line in result.feedback:
-        st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
-                                              if line.source else ""), unsafe_allow_html=True)
-for note in result.notes:
-    st.caption(f"Note: {plain(note)}")
+with details:
+    if result.feedback:
+        st.subheader("What the models and the comparison say")
+        for line in result.feedback:
+            st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
+                                                  if line.source else ""),
+                        unsafe_allow_html=True)
+    for note in result.notes:
+        st.caption(f"Note: {plain(note)}")
+
+if result.known and choice_now is not None:
+    with st.expander("Save this session to a client"):
+        client_form(choice_now)
 
 with video_slot:
     try:

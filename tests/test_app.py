@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from fitscore_core.analysis import analyze, load_scorers, with_reference
 from fitscore_core.timeline import timeline
+from fitscore_core.verdict import make_verdict
 from ui.state import DEFAULT_SAMPLE, SAMPLES
+from ui.plain import unplain
 
 TIMEOUT = 300   # the first run finds the pose in a 10 s sample with MediaPipe
 
@@ -30,7 +32,12 @@ def test_first_visit_shows_both_models_for_the_default_sample():
     marks = timeline(core_analysis())
     assert [m.kind for m in marks].count("rep") == len(core_answer()["cnn1d"].reps) > 0
     assert [b.label for b in at.button] == ["Analyze"] + [
-        m.label + (f" (rep {m.rep})" if m.kind == "fault" else "") for m in marks]
+        m.label + (f" (rep {m.rep})" if m.kind == "fault" else "") for m in marks] + [
+        "Create client"]                                  # save to a (new) client
+    verdict = make_verdict(core_analysis())               # the headline a trainer reads out
+    assert unplain(at.subheader[0].value) == verdict.headline
+    assert [unplain(m.value) for m in at.markdown if m.value.startswith("- **")][:1] == [
+        f"- **{c.say()}**" for c in verdict.cues][:1]
     assert len(at.get("video")) == 1                      # the clip, with its skeleton
     metrics = {m.label: [] for m in at.metric}
     for m in at.metric:
@@ -77,7 +84,8 @@ def test_widgets_show_only_for_their_choice_and_analyze_waits_for_an_upload():
                for i in at.info)
     at.radio(key="analyze_source").set_value("Sample video").run()   # a new choice
     at.radio(key="analyze_ref_kind").set_value("Built-in").run()
-    assert not at.info and "analyze_pending" not in at.session_state
+    assert not [i for i in at.info if "finished uploading" in i.value]
+    assert "analyze_pending" not in at.session_state
 
 
 def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
@@ -94,3 +102,21 @@ def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
     assert again != script and f"v.currentTime = {round(rep.seek_s, 3)}" in again
     at.run()                                              # any other rerun: no seek
     assert not at.get("html")
+
+
+def test_the_analysis_is_saved_to_a_client_created_on_the_analyze_page(tmp_path, monkeypatch):
+    from fitscore_core.history import History
+    monkeypatch.setenv("FITSCORE_DATA_HOME", str(tmp_path))
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
+    name_box = next(t for t in at.text_input if t.label == "New client's name")
+    name_box.input("Ana <b>Silva</b>")
+    next(b for b in at.button if b.label == "Create client").click().run()
+    assert at.selectbox(key="analyze_client").value != -1           # the new client, chosen
+    next(b for b in at.button if b.label == "Save session").click().run()
+    assert [unplain(s.value) for s in at.success][-1] == (
+        f"Saved {DEFAULT_SAMPLE} for Ana <b>Silva</b>.")
+    with History(tmp_path / "fitscore.sqlite3") as h:
+        (client,) = h.clients()
+        (session,) = h.sessions(client.id)
+    assert client.name == "Ana <b>Silva</b>" and session.source_name == DEFAULT_SAMPLE
+    assert session.score == make_verdict(core_analysis()).score and not session.has_video

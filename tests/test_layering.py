@@ -28,7 +28,7 @@ STAGES = {
     "fitscore_core.batch": 6, "fitscore_core.batch_store": 6, "fitscore_core.batch_pool": 6,
     "fitscore_core.batch_ray": 6, "fitscore_core.batch_bench": 6,
     "fitscore_core.cli": 6, "fitscore_core.__main__": 6,
-    "fitscore_core.timeline": 5,
+    "fitscore_core.timeline": 5.5,
     "ui": 7, "pages": 7, "app": 7,
 }
 

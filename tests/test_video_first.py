@@ -1,4 +1,4 @@
-"""Posing at the models' rate (pose/rate.py), joint names in words (fitscore_core/pose/names.py), the
+"""Posing at the models' rate (pose/rate.py), joint names in words (pose/names.py), the
 per-exercise defaults of Compare (ui/defaults.py), the timeline's rounding and seek."""
 
 import doctest
@@ -8,8 +8,9 @@ import numpy as np
 from fitscore_core.pose import rate
 from fitscore_core.pose.rate import pose_every, upsample
 from fitscore_core.pose.sequence import PoseSequence
-from fitscore_core.timeline import rounded
-from ui import defaults, names
+from fitscore_core.verdict import rounded
+from fitscore_core.pose import names
+from ui import defaults
 from ui.timeline import clicked_second, seek_script
 
 

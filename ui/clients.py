@@ -1,5 +1,5 @@
-"""Saving the analysed clip to a client's history (fitscore_core/history.py), the same form
-on Analyze and on Progress.
+"""Saving the analysed clip to a client's history (fitscore_core/history.py): the same form
+on Analyze (with a client picker that can create one) and on Progress.
 
     >>> from ui.clients import save_form
     >>> save_form(h, client_id, "Anna", analysis, choice, key="analyze")   # doctest: +SKIP
@@ -11,7 +11,7 @@ import streamlit as st
 
 from fitscore_core.analysis import Analysis, words
 from fitscore_core.errors import FitScoreError
-from fitscore_core.history import History
+from fitscore_core.history import History, default_path
 from ui.plain import plain
 
 
@@ -36,3 +36,39 @@ def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, 
         return None
     st.success(f"Saved {plain(choice.label)} for {plain(client_name)}.")
     return saved
+
+
+NEW_CLIENT = -1   # the "new client" entry of the picker
+
+
+def client_form(choice) -> None:
+    """On Analyze: pick a client (or create one), then save the current analysis to them."""
+    analysis = st.session_state.get("analysis")
+    if analysis is None:
+        return
+    try:
+        h = History(default_path())
+    except FitScoreError as error:
+        st.error(plain(error))
+        return
+    with h:
+        clients = {c.id: c.name for c in h.clients()}
+        made = st.session_state.pop("analyze_client_made", None)
+        if made in clients:                          # just created: chosen
+            st.session_state["analyze_client"] = made
+        if st.session_state.get("analyze_client") not in [NEW_CLIENT, *clients]:
+            st.session_state["analyze_client"] = next(iter(clients), NEW_CLIENT)
+        picked = st.selectbox("Client", [*clients, NEW_CLIENT], key="analyze_client",
+                              format_func=lambda cid: clients.get(cid, "New client…"))
+        if picked == NEW_CLIENT:
+            with st.form("analyze_new_client", clear_on_submit=True):
+                name = st.text_input("New client's name", max_chars=120)
+                if st.form_submit_button("Create client"):
+                    try:
+                        st.session_state["analyze_client_made"] = h.create_client(name)
+                    except FitScoreError as error:
+                        st.error(plain(error))
+                    else:
+                        st.rerun()
+            return
+        save_form(h, picked, clients[picked], analysis, choice, key="analyze")

@@ -152,9 +152,11 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     page.get_by_role("button", name="Analyze").click()
     page.get_by_test_id("stCaptionContainer").filter(has_text=TIMED_SAMPLE).first.wait_for()
     page.get_by_text("Both models see a squat").wait_for()
+    page.get_by_role("heading").filter(has_text="/ 100").first.wait_for()   # the verdict
+    timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
+    page.get_by_text("Model details").click()            # both models, one click away
     scores = page.get_by_test_id("stMetricValue").filter(has_text="/ 100")
     scores.nth(1).wait_for()
-    timings["analyze_10s_sample_s"] = round(time.perf_counter() - started, 2)
     assert scores.count() == 2
     page.locator(".js-plotly-plot .barlayer .point").first.wait_for()
     wait_video_time(page, 0.3, 1e9)

@@ -37,8 +37,8 @@ def show_verdict(result: Analysis, video: str | None, key: str) -> Verdict:
                    "under Exercise and press Analyze.")
     if verdict.disagreement:
         st.warning(plain(verdict.disagreement))
-    for sentence in verdict.unjudged:
-        st.info(plain(sentence))
+    if verdict.unjudged:                      # one box: what this camera angle cannot show
+        st.info("  \n".join(plain(sentence) for sentence in verdict.unjudged))
     if result.known:
         problems = _setup(result, video, key).problems
         if problems:

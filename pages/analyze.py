@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from fitscore_core.analysis import confidence, words
+from fitscore_core.annotate import has_video
 from fitscore_core.errors import FitScoreError
 from fitscore_core.synth.exercises import EXERCISES
 from fitscore_core.timeline import timeline
 from fitscore_core.verdict import rounded, score_text
-from fitscore_core.annotate import has_video
 from ui import state
 from ui.clients import client_form
 from ui.plain import plain

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.scorers.attribution import what_if
 from ui import plots, state
 from ui.model_folders import card_sections, figures, folder_label
-from fitscore_core.pose.names import joint_name
 from ui.plain import plain
 
 

@@ -6,9 +6,9 @@ import streamlit as st
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ROW_LABELS, to_model_input
+from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import plots, state
-from fitscore_core.pose.names import joint_name
 from ui.plain import plain
 
 st.title("What the models read")

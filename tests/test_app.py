@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from fitscore_core.analysis import analyze, load_scorers, with_reference
 from fitscore_core.timeline import timeline
 from fitscore_core.verdict import make_verdict
-from ui.state import DEFAULT_SAMPLE, SAMPLES
 from ui.plain import unplain
+from ui.state import DEFAULT_SAMPLE, SAMPLES
 
 TIMEOUT = 300   # the first run finds the pose in a 10 s sample with MediaPipe
 
@@ -56,6 +56,7 @@ def test_a_file_that_is_not_a_video_is_a_friendly_error(tmp_path):
 
     def script(path: str):
         import streamlit as st
+
         from ui import state
         choice = state.Choice(path, "notes.mp4", state.digest_of(open(path, "rb").read()))
         if state.run(choice) is None:

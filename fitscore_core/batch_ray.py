@@ -23,7 +23,7 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from fitscore_core.batch import Clip, ClipResult, died_row
+from fitscore_core.batch_clip import Clip, ClipResult, died_row
 from fitscore_core.errors import FitScoreError
 
 RETRIES = 2            # a lost worker's clip is tried this many more times
@@ -109,7 +109,7 @@ def ray_results(clips: list[Clip], scorers: dict, digest: str, exercise: str | N
     scheduler at once."""
     if not clips:
         return
-    from fitscore_core.batch import score_clip
+    from fitscore_core.batch_clip import score_clip
     score = score or score_clip
     import ray
     from ray.exceptions import RayError
@@ -137,7 +137,8 @@ def ray_results(clips: list[Clip], scorers: dict, digest: str, exercise: str | N
 
 def _failure(error: Exception) -> str:
     from ray.exceptions import WorkerCrashedError
-    from fitscore_core.batch import WORKER_DIED
+
+    from fitscore_core.batch_clip import WORKER_DIED
     if isinstance(error, WorkerCrashedError) or "died" in str(error).lower():
         return f"{WORKER_DIED} ({RETRIES + 1} tries)"
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -6,7 +6,7 @@ spawned worker processes and Ray workers can import it by name.
 
 import os
 
-from fitscore_core.batch import score_clip
+from fitscore_core.batch_clip import score_clip
 
 
 def dies_on_its_clip(label, path, scorers, exercise=None, cache=None):

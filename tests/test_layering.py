@@ -25,7 +25,8 @@ STAGES = {
     "fitscore_core.verdict": 5.5, "fitscore_core.setup_check": 5.5,
     "fitscore_core.history": 5.5, "fitscore_core.report": 5.5,
     "fitscore_core.bench": 6,   # measures everything below, history and reports included
-    "fitscore_core.batch": 6, "fitscore_core.batch_store": 6, "fitscore_core.batch_pool": 6,
+    "fitscore_core.batch": 6, "fitscore_core.batch_clip": 6, "fitscore_core.batch_store": 6,
+    "fitscore_core.batch_pool": 6,
     "fitscore_core.batch_ray": 6, "fitscore_core.batch_bench": 6,
     "fitscore_core.cli": 6, "fitscore_core.__main__": 6,
     "fitscore_core.timeline": 5.5,

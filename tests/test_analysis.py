@@ -158,7 +158,7 @@ def test_an_interrupted_batch_keeps_the_previous_result_and_its_own_rows(models_
                                                                           monkeypatch):
     import shutil
 
-    import fitscore_core.batch as batch
+    import fitscore_core.batch_clip as batch   # where each clip is analysed
     folder = tmp_path / "clips"
     folder.mkdir()
     for name in ("a", "b", "c"):

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 import batch_crash
-import fitscore_core.batch as batch
-from fitscore_core.batch import WORKER_DIED, run_batch
+import fitscore_core.batch_clip as batch_clip
+from fitscore_core.batch import run_batch
+from fitscore_core.batch_clip import WORKER_DIED
 from fitscore_core.batch_store import SCHEMA, store_path
 from fitscore_core.cli import main
 from fitscore_core.errors import FitScoreError
@@ -66,13 +67,13 @@ def local_ray():
 
 
 def _counting(monkeypatch) -> list:
-    """batch.analyze replaced by itself plus a record of what it was asked to score."""
-    calls, real = [], batch.analyze
+    """batch_clip.analyze replaced by itself plus a record of what it was asked to score."""
+    calls, real = [], batch_clip.analyze
 
     def counted(path, *args, **kwargs):
         calls.append(Path(path).name)
         return real(path, *args, **kwargs)
-    monkeypatch.setattr(batch, "analyze", counted)
+    monkeypatch.setattr(batch_clip, "analyze", counted)
     return calls
 
 
@@ -210,11 +211,14 @@ def test_a_killed_batch_resumes_with_identical_rows(models_dir, tmp_path, monkey
     assert out.read_text() == whole.read_text()
 
 
+COPIES = 300   # ~0.05 s each in a worker: 40 could all finish between two polls of a loaded CI
+
+
 def test_ctrl_c_with_workers_prints_interrupted_and_no_traceback(models_dir, tmp_path):
     folder = tmp_path / "clips"
     _json_clip("squat_good", folder)
-    for k in range(40):
-        shutil.copytree(folder / "squat_good", folder / f"squat_copy{k:02d}")
+    for k in range(COPIES):       # enough work left after the first row for Ctrl-C to land
+        shutil.copytree(folder / "squat_good", folder / f"squat_copy{k:03d}")
     out = tmp_path / "r.csv"
     run = subprocess.Popen(_cli(folder, "--out", out, "--models", models_dir, "--workers", 2),
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -227,7 +231,7 @@ def test_ctrl_c_with_workers_prints_interrupted_and_no_traceback(models_dir, tmp
     err = err.decode(errors="replace")
     assert run.returncode == 130 and "interrupted" in err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert 1 <= _store_rows(out) < 41 and not out.exists()
+    assert 1 <= _store_rows(out) < COPIES + 1 and not out.exists()
     assert not (tmp_path / ".r.csv.lock").exists()
 
 

@@ -15,7 +15,7 @@ Honest answers (issue 12):
     every score, fault, the comparison and the feedback are of ONE exercise; what each model
     first answered is kept (`own_predictions`) and the disagreement is said in the notes;
   - **camera view** (pose/view.py): faults that cannot be judged from it go to `unjudged`
-    instead of carrying a probability (scorers/fault_views.py), and a note says where to
+    instead of carrying a probability (fault_views.py), and a note says where to
     film the exercise from when the clip was filmed otherwise;
   - **too little to judge** (scorers/coverage.py): a clip without the joints the exercise
     needs is refused with a message that says what to film;
@@ -44,7 +44,7 @@ from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
-from fitscore_core.scorers.fault_views import RECOMMENDED, unjudgeable, well_filmed
+from fitscore_core.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, known_exercises, predict
 
 MODEL_NAMES = ("cnn1d", "lstm")

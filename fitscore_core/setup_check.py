@@ -16,7 +16,7 @@ the next recording:
     picture");
   - **lit**: the mean luma (0-255) of the sample frames between DARK and BRIGHT;
   - **view**: the camera view (pose/view.py) one of the exercise's recommended views
-    (scorers/fault_views.RECOMMENDED), else its filming advice.
+    (fault_views.RECOMMENDED), else its filming advice.
 """
 
 from collections.abc import Sequence
@@ -33,7 +33,7 @@ from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.pose.video import probe_video
 from fitscore_core.pose.view import CameraView, estimate_view, seen_mask
 from fitscore_core.scorers.coverage import coverage, needed
-from fitscore_core.scorers.fault_views import RECOMMENDED, well_filmed
+from fitscore_core.fault_views import RECOMMENDED, well_filmed
 
 IN_FRAME = 0.8     # share of the person's frames with every needed joint seen
 DARK = 60.0        # mean luma below this: too dark for the pose estimator to be sure

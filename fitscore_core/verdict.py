@@ -22,7 +22,7 @@ confidence) are in `details`, one click away, never in the headline.
     joints differ most from the reference (compare/feedback.joint_evidence). A joint that
     stands out from the reference with no fault behind it may fill the second place;
   - **unjudged**: faults the camera view cannot show (Analysis.unjudged,
-    scorers/fault_views.py) as a sentence with the view to film from;
+    fault_views.py) as a sentence with the view to film from;
   - **unknown**: no score, no cue, and the sentence says so;
   - **disagreement**: one plain sentence when the models named different exercises or
     their scores are DISAGREE_POINTS or more apart.
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from fitscore_core.analysis import Analysis, confidence, words
 from fitscore_core.compare.feedback import FLAG, joint_evidence, model_joints
 from fitscore_core.pose.names import joint_words
-from fitscore_core.scorers.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
+from fitscore_core.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
 from fitscore_core.synth.exercises import FAULT_JOINTS
 
 DISAGREE_POINTS = 15   # the models' scores this far apart: said in a sentence

@@ -26,7 +26,7 @@ from fitscore_core.pose.openpose_json import write_openpose
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.coverage import NEEDED, check_coverage
-from fitscore_core.scorers.fault_views import (ALL, FAULT_VIEWS, RECOMMENDED, judgeable,
+from fitscore_core.fault_views import (ALL, FAULT_VIEWS, RECOMMENDED, judgeable,
                                                well_filmed)
 from fitscore_core.scorers.networks import ScorerOutput
 from fitscore_core.scorers.scoring import ModelPrediction

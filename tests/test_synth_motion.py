@@ -241,6 +241,32 @@ def test_rubric_per_rep_and_tempo():
     assert worst.score == 0.0
 
 
+def test_rubric_scores_only_what_the_camera_view_can_show():
+    caving = [{"knees_caving_in": 1.0, "insufficient_depth": 0.0}]
+    front, side, diagonal, anywhere = (score_reps("squat", caving, [2.5], [1.0], view).score
+                                       for view in ("front", "side", "diagonal", "unknown"))
+    assert side == 100.0                       # sideways knees: along a side camera's axis
+    assert front == diagonal == anywhere == 100.0 - FAULT_WEIGHTS["squat"]["knees_caving_in"]
+    shallow = [{"insufficient_depth": 1.0}]
+    assert score_reps("squat", shallow, [2.5], [1.0], "front").score == 100.0
+    assert score_reps("squat", shallow, [2.5], [1.0], "side").score < 70
+
+
+def test_synthetic_score_labels_follow_the_clip_view():
+    from fitscore_core.pose.view import view_of_yaw
+    from fitscore_core.synth.dataset import RealWorld, clip_scene
+    from fitscore_core.synth.exercises import UNKNOWN
+    seen = 0
+    for i in range(40):
+        scene = clip_scene(7, i, ["squat", "push_up"], 5, RealWorld())
+        if scene.exercise == UNKNOWN:
+            continue
+        view = view_of_yaw(scene.camera.yaw_deg)
+        assert scene.labels["score"] == pytest.approx(score_motion(scene.motion, view).score)
+        seen += score_motion(scene.motion).score != scene.labels["score"]
+    assert seen > 0                             # some clip had a fault its view hides
+
+
 # ---------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("kwargs,words", [

@@ -17,7 +17,7 @@ silently:
     but no flagged fault involves it (said so: the models do not call it a fault).
 When the two models disagree on a fault, both probabilities are in the sentence.
 A fault that cannot be judged from the clip's camera angle (`unjudged`, see
-scorers/fault_views.py) is never spoken about, whatever probability a model gave it; a joint
+fault_views.py) is never spoken about, whatever probability a model gave it; a joint
 that stands out where only such a fault could explain it says so instead of "Neither model
 flags a fault there".
 """

@@ -24,7 +24,7 @@ from fitscore_core.features import ClipFeatures
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import BODY_25, MODEL_15
 from fitscore_core.pose.view import SEEN, seen_mask
-from fitscore_core.scorers.fault_views import RECOMMENDED
+from fitscore_core.fault_views import RECOMMENDED
 
 MIN_SHARE = 0.5
 
@@ -53,7 +53,7 @@ NEEDED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 # a view in which some needed joints are hidden behind the body by nature, not by framing:
 # head-on, a push-up's legs are behind the trunk (the faults that need them are not judged
-# from the front anyway, scorers/fault_views.py); the arms must be there
+# from the front anyway, fault_views.py); the arms must be there
 NEEDED_FROM: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("push_up", "front"): _one_side(_ARM, ("Neck",)),
 }

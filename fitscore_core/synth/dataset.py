@@ -13,7 +13,8 @@ the pipeline.
 
 Labels
 ------
-score, rep_scores: the rubric (rubric.py). fault_severity[i, c]: clip-level severity (mean
+score, rep_scores: the rubric (rubric.py) of what the clip's camera can see (a fault its
+view cannot show costs nothing; its severity is still labelled). fault_severity[i, c]: clip-level severity (mean
 over reps) of fault column c = "exercise.fault" (FAULT_COLUMNS, every fault of every
 exercise); 0 when the fault belongs to the clip's exercise but is absent, NaN when it belongs
 to another exercise (not applicable, so a loss can mask it). rep_fault_severity: the same per
@@ -46,6 +47,7 @@ import numpy as np
 
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.view import view_of_yaw
 from fitscore_core.synth.body import BodyShape, random_body
 from fitscore_core.synth import conditions
 from fitscore_core.synth.camera import Camera
@@ -245,7 +247,7 @@ def clip_scene(seed: int, i: int, exercises: Sequence[str], n_subjects: int,
     if ex == UNKNOWN:
         score, rep_scores = float("nan"), np.full(n_reps, np.nan, np.float32)
     else:
-        rubric = score_motion(motion)
+        rubric = score_motion(motion, view_of_yaw(cam.yaw_deg))   # score what is visible
         score, rep_scores = rubric.score, rubric.rep_scores
         for name, v in motion.faults.items():
             c = FAULT_INDEX[f"{ex}.{name}"]

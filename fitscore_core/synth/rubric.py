@@ -24,6 +24,11 @@ Every rep starts at 100 points and loses points for what went wrong in that rep:
 
 Rep score = 100 - (fault + tempo + range points), clipped to [0, 100].
 Clip score = mean of the rep scores (every rep counts the same).
+
+Score what is visible: given the camera's view, a fault that view cannot show in 2D
+(fault_views.py: knees caving in, seen from the side) costs nothing. A model trained on these
+labels is not asked to guess what its input cannot contain; the fault's severity stays in the
+data set's labels, and the analysis reports such a fault as not judged from this view.
 """
 
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
+from fitscore_core.fault_views import judgeable
 from fitscore_core.synth.exercises import EXERCISES, Motion
 
 FAULT_WEIGHTS: dict[str, dict[str, float]] = {
@@ -89,8 +95,10 @@ class ClipScore:
 
 
 def score_reps(exercise: str, rep_faults: Sequence[Mapping[str, float]],
-               rep_seconds: Sequence[float], rep_amplitude: Sequence[float]) -> ClipScore:
-    """Apply the rubric to per-rep fault severities, durations (s) and range shares."""
+               rep_seconds: Sequence[float], rep_amplitude: Sequence[float],
+               view: str = "unknown") -> ClipScore:
+    """Apply the rubric to per-rep fault severities, durations (s) and range shares; faults
+    `view` ("front", "diagonal", "side") cannot show cost nothing ("unknown": all count)."""
     if exercise not in FAULT_WEIGHTS:
         raise FitScoreError(f"unknown exercise {exercise!r}; choose one of: {', '.join(FAULT_WEIGHTS)}")
     if not len(rep_faults) == len(rep_seconds) == len(rep_amplitude) or not rep_faults:
@@ -106,7 +114,7 @@ def score_reps(exercise: str, rep_faults: Sequence[Mapping[str, float]],
                                     f"{', '.join(weights)}")
             if not 0.0 <= sev <= 1.0:
                 raise FitScoreError(f"severity of {name!r} must be between 0 and 1, got {sev}")
-            if sev > 0:
+            if sev > 0 and judgeable(exercise, name, view):
                 ded.append(Deduction(name.replace("_", " "), weights[name] * float(sev)))
         if dur < lo:
             ded.append(Deduction("rushed", RUSHED_POINTS * min(1.0, (lo - dur) / (0.5 * lo))))
@@ -119,6 +127,8 @@ def score_reps(exercise: str, rep_faults: Sequence[Mapping[str, float]],
     return ClipScore(exercise, float(np.mean([r.score for r in reps])), tuple(reps))
 
 
-def score_motion(motion: Motion) -> ClipScore:
-    """The rubric score of a generated clip (its known faults, tempo and range)."""
-    return score_reps(motion.exercise, motion.rep_faults, motion.rep_seconds, motion.rep_amplitude)
+def score_motion(motion: Motion, view: str = "unknown") -> ClipScore:
+    """The rubric score of a generated clip (its known faults, tempo and range) as a camera
+    with `view` sees it."""
+    return score_reps(motion.exercise, motion.rep_faults, motion.rep_seconds,
+                      motion.rep_amplitude, view)

@@ -1,6 +1,6 @@
 """From which camera views each fault can be judged in 2D, and where to film each exercise.
 
-    >>> from fitscore_core.scorers.fault_views import judgeable, RECOMMENDED
+    >>> from fitscore_core.fault_views import judgeable, RECOMMENDED
     >>> judgeable("squat", "knees_caving_in", "side"), judgeable("squat", "knees_caving_in",
     ...                                                          "front")
     (False, True)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lower number = lower stage. A module may import its own stage and any stage below it.
 STAGES = {
     "fitscore_core.errors": 0, "fitscore_core.config": 0, "fitscore_core.user_files": 0,
+    "fitscore_core.fault_views": 0,   # pure data: the synthesizer and the analysis read it
     "fitscore_core.pose": 1,
     "fitscore_core.features": 2, "fitscore_core.synth": 2, "fitscore_core.dtw": 2,
     "fitscore_core.scorers": 3,

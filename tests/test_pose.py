@@ -18,9 +18,11 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.backends import (
     MediaPipeBackend,
     _without_startup_noise,
+    estimate_poses,
     extract_poses,
     prefetch,
 )
+from fitscore_core.pose.inputs import load_sequence
 from fitscore_core.pose.sequence import MultiPoseFrames
 
 MODEL_JOINTS = slice(0, 15)  # Nose .. LAnkle: what the scorers read
@@ -79,6 +81,16 @@ def test_mediapipe_recovers_the_drawn_joints(demo):
     assert (frames.n_frames, frames.fps, frames.size) == (60, 30.0, (640, 480))
     assert frames.backend == "mediapipe-pose-full" and frames.source == str(path)
     assert_tracks_the_figure(frames, truth)
+
+
+def test_at_the_models_rate_every_2nd_frame_is_posed_and_the_rest_interpolated(demo):
+    path, truth = demo                                     # 60 frames at 30 fps
+    frames = estimate_poses(path, every=None)
+    assert (frames.n_frames, frames.fps, frames.every, frames.video_frames) == (30, 15.0, 2, 60)
+    seq = load_sequence(path)                              # the default rate
+    assert (seq.n_frames, seq.fps) == (60, 30.0)
+    on_every_frame = MultiPoseFrames([k[None] for k in seq.keypoints], seq.fps)
+    assert_tracks_the_figure(on_every_frame, truth)        # the frames between too
 
 
 def test_hd_clip_is_posed_small_and_answered_in_original_pixels(tmp_path):

@@ -17,6 +17,7 @@ from fitscore_core.cli import main
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.pose.inputs import load_sequence
+from fitscore_core.pose.rate import pose_every
 from fitscore_core.pose.sequence import MultiPoseFrames
 
 
@@ -34,9 +35,10 @@ def estimator(monkeypatch):
     """The estimator replaced by a fake that records which files it was asked to run on."""
     calls = []
 
-    def extract(path, backend=None, progress=None, **kwargs):
+    def extract(path, backend=None, progress=None, every=1, **kwargs):
         calls.append(str(path))
-        return fake_frames(path)
+        frames = fake_frames(path)
+        return frames.subsampled(every or pose_every(frames.fps))
     monkeypatch.setattr(backends, "estimate_poses", extract)
     return calls
 
@@ -197,6 +199,38 @@ def test_load_sequence_uses_the_cache_for_videos(tmp_path, clip, estimator):
     np.testing.assert_array_equal(a.keypoints, b.keypoints)
 
 
+def test_poses_at_the_models_rate_have_their_own_entry(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    low = cache.poses(clip, every=None)              # 29.97 fps: every 2nd frame
+    again = PoseCache(tmp_path / "cache").poses(clip, every=None)
+    full = fake_frames(clip)
+    assert len(estimator) == 1 and (again.every, again.video_frames) == (2, full.n_frames)
+    assert again.fps == pytest.approx(29.97 / 2) and again.n_frames == low.n_frames == 6
+    for a, b in zip(again.people, full.people[::2]):
+        np.testing.assert_array_equal(a, b)
+    cache.poses(clip)                                # every frame: another entry, posed again
+    assert len(estimator) == 2 and len(list((tmp_path / "cache").glob("*.npz"))) == 2
+
+
+def test_an_entry_posed_on_every_frame_serves_the_models_rate(tmp_path, clip, estimator):
+    cache = PoseCache(tmp_path / "cache")
+    full = cache.poses(clip)
+    low = cache.poses(clip, every=None)
+    assert len(estimator) == 1 and cache.hits == 1
+    assert (low.every, low.frames_in_video, low.n_frames) == (2, full.n_frames, 6)
+    for a, b in zip(low.people, full.people[::2]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_load_sequence_poses_at_the_models_rate_and_fills_every_frame(tmp_path, clip,
+                                                                     estimator):
+    cache = PoseCache(tmp_path / "cache")
+    seq = load_sequence(clip, cache=cache)                 # the default: the models' rate
+    every_frame = load_sequence(clip, cache=cache, every=1)
+    assert seq.n_frames == every_frame.n_frames == 12 and seq.fps == pytest.approx(29.97)
+    assert len(estimator) == 2                             # one entry per rate
+
+
 def test_default_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FITSCORE_POSE_CACHE", str(tmp_path / "here"))
     assert PoseCache().folder == tmp_path / "here"
@@ -228,7 +262,7 @@ def squat_estimator(monkeypatch):
     file (so the analysis succeeds), recording the files it ran on."""
     calls = []
 
-    def extract(path, backend=None, progress=None, limits=None):
+    def extract(path, backend=None, progress=None, limits=None, every=1):
         calls.append(Path(path).name)
         return MultiPoseFrames([k[None] for k in SQUAT], 30.0, (640, 480), str(path),
                                "fake-backend")

@@ -32,6 +32,7 @@ import numpy as np
 
 from fitscore_core.config import LIMITS, Limits
 from fitscore_core.errors import FitScoreError
+from fitscore_core.pose.rate import pose_every
 from fitscore_core.pose.sequence import MultiPoseFrames
 from fitscore_core.pose.skeletons import blazepose_to_body25
 from fitscore_core.pose.video import iter_frames, probe_video
@@ -207,7 +208,7 @@ def require_person(frames: MultiPoseFrames) -> MultiPoseFrames:
 
 def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
                    progress: Progress | None = None, limits: Limits = LIMITS,
-                   every: int = 1) -> MultiPoseFrames:
+                   every: int | None = 1) -> MultiPoseFrames:
     """extract_poses without the check that someone was found (what a cache keeps).
 
     Frames are shrunk to limits.pose_max_side before the backend (pose models work at a few
@@ -215,9 +216,12 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     frames complete; its last call has done == total.
 
     every: run the backend on every `every`-th frame only (0, k, 2k, ...): the result is
-    at fps / every (pose/rate.py interpolates it back to the video's frames).
+    at fps / every (pose/rate.py interpolates it back to the video's frames); None: at the
+    models' rate, pose_every(the video's fps).
     """
     info = probe_video(path, limits)
+    every = pose_every(info.fps) if every is None else int(every)
+    decoded = 0
     own = MediaPipeBackend() if backend is None else None
     pose: PoseBackend = own if own is not None else backend
     if own is None and hasattr(pose, "reset"):
@@ -228,6 +232,7 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     try:
         with closing(prefetch(iter_frames(path, limits.pose_max_side, limits))) as stream:
             for index, frame, scale in stream:
+                decoded = index + 1
                 if index % every:
                     continue
                 kps = np.array(pose(frame), np.float32).reshape(-1, 25, 3)
@@ -241,4 +246,5 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     if progress is not None and len(people) != total:
         progress(len(people), len(people))  # the header's count was a little off
     return MultiPoseFrames(people=people, fps=info.fps / every, size=(info.width, info.height),
-                           source=str(path), backend=pose.name)
+                           source=str(path), backend=pose.name, every=every,
+                           video_frames=decoded if every > 1 else 0)

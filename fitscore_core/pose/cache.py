@@ -9,7 +9,10 @@ What is stored is everyone the backend found in every frame (MultiPoseFrames, be
 person is chosen and before any visibility threshold), so changing cleaning, features or
 thresholds never needs the pose estimator again. The key is the SHA-256 of the file's bytes
 plus the backend's name and the frame size the backend sees; entries are written atomically
-(a killed run leaves no half-written file). An entry is trusted only when the SHA-256 of its
+(a killed run leaves no half-written file). Poses at the models' rate (every k-th frame,
+pose/rate.py) are kept under their own key; when only an entry posed on every frame
+exists, its every k-th frame serves (MediaPipe then had the frames between to track
+from, so the two differ a little; a cache is allowed that). An entry is trusted only when the SHA-256 of its
 arrays, stored inside it, matches and its shapes make sense: a truncated, bit-flipped or
 foreign file is treated as missing, estimated again and overwritten. The folder is
 FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be deleted at any time.
@@ -18,17 +21,20 @@ FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be deleted at any time
 import hashlib
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from fitscore_core.config import LIMITS
+from fitscore_core.config import FEATURES, LIMITS
+from fitscore_core.pose.rate import pose_every
 from fitscore_core.pose.sequence import MultiPoseFrames
 
 FORMAT = 2  # bump when what is stored changes; old entries are then simply not found
 # 2: the entry holds the SHA-256 of its arrays, checked on every read
 
 STORED = ("counts", "people", "fps", "size", "backend", "source")   # what the digest covers
+OPTIONAL = ("every", "video_frames")   # stored (and covered) only for poses at the models' rate
 
 
 def default_cache_dir() -> Path:
@@ -50,7 +56,10 @@ def to_arrays(frames: MultiPoseFrames) -> dict[str, np.ndarray]:
     the people count of each frame, and the clip's fps, size, backend and source."""
     flat = (np.concatenate(frames.people).astype(np.float32) if frames.people
             else np.zeros((0, 25, 3), np.float32))
-    return {"counts": np.array([len(p) for p in frames.people], np.int32), "people": flat,
+    rate = ({"every": np.array(frames.every, np.int64),
+             "video_frames": np.array(frames.frames_in_video, np.int64)}
+            if frames.every > 1 else {})
+    return rate | {"counts": np.array([len(p) for p in frames.people], np.int32), "people": flat,
             "fps": np.array(frames.fps, np.float64),
             "size": np.array(frames.size or (), np.int32),
             "backend": np.array(frames.backend), "source": np.array(frames.source)}
@@ -59,7 +68,7 @@ def to_arrays(frames: MultiPoseFrames) -> dict[str, np.ndarray]:
 def payload_digest(arrays: dict[str, np.ndarray]) -> str:
     """SHA-256 over each stored array's name, dtype, shape and bytes, in a fixed order."""
     digest = hashlib.sha256()
-    for name in STORED:
+    for name in STORED + tuple(n for n in OPTIONAL if n in arrays):
         a = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
         digest.update(a.tobytes())
@@ -78,7 +87,9 @@ def intact(arrays: dict[str, np.ndarray]) -> bool:
         and size.ndim == 1 and size.dtype.kind == "i" and len(size) in (0, 2)
         and bool((size > 0).all())
         and all(arrays[k].ndim == 0 and arrays[k].dtype.kind == "U"
-                for k in ("backend", "source", "sha256")))
+                for k in ("backend", "source", "sha256"))
+        and all(arrays[k].ndim == 0 and arrays[k].dtype.kind == "i" and arrays[k] >= 1
+                for k in OPTIONAL if k in arrays))
     return layout_ok and str(arrays["sha256"]) == payload_digest(arrays)
 
 
@@ -90,8 +101,10 @@ class PoseCache:
         self.hits = self.misses = 0
         self.damaged = 0      # entries found but not trusted (counted in misses too)
 
-    def key(self, path: str | Path, backend_name: str) -> str:
+    def key(self, path: str | Path, backend_name: str, every: int | None = 1) -> str:
         tag = f"{file_digest(path)}|{backend_name}|{LIMITS.pose_max_side}|{FORMAT}"
+        if every != 1:       # the rate follows from the content (its fps): None = the models'
+            tag += f"|every={every or 'models'}@{FEATURES.fps:g}"
         return hashlib.sha256(tag.encode()).hexdigest()[:40]
 
     def get(self, key: str) -> MultiPoseFrames | None:
@@ -101,7 +114,8 @@ class PoseCache:
             return None
         try:
             with np.load(entry, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in STORED + ("sha256",)}
+                arrays = {name: data[name] for name in STORED + ("sha256",) + tuple(
+                    n for n in OPTIONAL if n in data.files)}
         except Exception:  # zipfile, zlib, EOF, OS or npy errors: whatever a damaged file raises
             arrays = None
         if arrays is None or not intact(arrays):
@@ -111,7 +125,9 @@ class PoseCache:
         people = np.split(flat, np.cumsum(counts)[:-1]) if len(counts) else []
         return MultiPoseFrames(people=list(people), fps=float(arrays["fps"]),
                                size=tuple(int(v) for v in size) if size.size else None,
-                               source=str(arrays["source"]), backend=str(arrays["backend"]))
+                               source=str(arrays["source"]), backend=str(arrays["backend"]),
+                               every=int(arrays.get("every", 1)),
+                               video_frames=int(arrays.get("video_frames", 0)))
 
     def put(self, key: str, frames: MultiPoseFrames) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)   # clients' skeletons
@@ -125,19 +141,25 @@ class PoseCache:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def poses(self, path: str | Path, backend=None, progress=None) -> MultiPoseFrames:
-        """The clip's MultiPoseFrames: from the cache, else estimated (and then stored)."""
+    def poses(self, path: str | Path, backend=None, progress=None,
+              every: int | None = 1) -> MultiPoseFrames:
+        """The clip's MultiPoseFrames: from the cache, else estimated (and then stored).
+        every: pose every k-th frame; None: at the models' rate (estimate_poses)."""
         from fitscore_core.pose.backends import (DEFAULT_BACKEND_NAME, estimate_poses,
                                                  require_person)
-        key = self.key(path, getattr(backend, "name", DEFAULT_BACKEND_NAME))
+        name = getattr(backend, "name", DEFAULT_BACKEND_NAME)
+        key = self.key(path, name, every)
         found = self.get(key)
+        if found is None and every != 1:
+            full = self.get(self.key(path, name))
+            if full is not None:
+                found = full.subsampled(every or pose_every(full.fps))
         if found is not None:
             self.hits += 1
             if progress is not None:
                 progress(found.n_frames, found.n_frames)
-            return require_person(MultiPoseFrames(found.people, found.fps, found.size,
-                                                  str(path), found.backend))
+            return require_person(replace(found, source=str(path)))
         self.misses += 1
-        frames = estimate_poses(path, backend=backend, progress=progress)
+        frames = estimate_poses(path, backend=backend, progress=progress, every=every)
         self.put(key, frames)              # a clip with nobody in it is remembered too
         return require_person(frames)

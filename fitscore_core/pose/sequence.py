@@ -64,6 +64,22 @@ class MultiPoseFrames:
     size: tuple[int, int] | None = None
     source: str = ""
     backend: str = ""
+    every: int = 1           # posed on every `every`-th video frame (pose/rate.py) ...
+    video_frames: int = 0    # ... of this many (0: n_frames * every)
+
+    @property
+    def frames_in_video(self) -> int:
+        return self.video_frames or self.n_frames * self.every
+
+    def subsampled(self, every: int) -> "MultiPoseFrames":
+        """Every `every`-th frame of frames posed on every frame: what posing at that rate
+        gives, up to the estimator's tracking from frame to frame."""
+        if self.every != 1:
+            raise ValueError("only frames posed on every video frame can be subsampled")
+        if every == 1:
+            return self
+        return replace(self, people=self.people[::every], fps=self.fps / every, every=every,
+                       video_frames=self.n_frames)
 
     @property
     def n_frames(self) -> int:

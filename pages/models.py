@@ -10,6 +10,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.scorers.attribution import what_if
+from fitscore_core.verdict import score_text
 from ui import plots, state
 from ui.model_folders import card_sections, figures, folder_label
 from ui.plain import plain
@@ -82,7 +83,7 @@ st.title("The two models side by side")
 st.caption("A 1D-CNN (looks at short stretches of movement) and an LSTM (follows the movement "
            "frame by frame) read the same tensor. Where they agree you can trust the answer "
            "more; where they differ, look at the clip.")
-result = state.analysis_or_stop()
+result = state.explained(state.analysis_or_stop())
 names = list(result.predictions)
 fps = result.model_features.fps
 
@@ -95,7 +96,7 @@ for column, name in zip(st.columns(len(names)), names):
         st.markdown(f"#### {plots.model_label(name)}")
         a, b, c = st.columns(3)
         a.metric(f"{plots.model_label(name)} score",
-                 f"{p.score:.1f} / 100" if math.isfinite(p.score) else "—",
+                 f"{score_text(p.score)} / 100" if math.isfinite(p.score) else "—",
                  help="The mean of the rep scores, in score points (0–100).")
         b.metric("Exercise", p.exercise.replace("_", " "),
                  f"{p.exercise_probs.get(p.exercise, 0.0):.0%} confidence", delta_color="off",
@@ -174,10 +175,11 @@ if changed is not None:
     for column, name in zip(st.columns(len(names)), names):
         old, new = result.predictions[name].score, changed[name].score
         delta = f"{new - old:+.1f} points" if abs(new - old) >= 0.05 else None
-        column.metric(f"{plots.model_label(name)} what-if score", f"{new:.1f} / 100", delta,
-                      help=(
-                          f"The score with {joint} changed, against {old:.1f} as filmed "
-                          "(same exercise; the reps are found again)."))
+        column.metric(f"{plots.model_label(name)} what-if score", f"{score_text(new)} / 100",
+                      delta, help=(
+                          f"The score with the {joint_name(joint)} changed, against "
+                          f"{score_text(old)} as filmed (same exercise; the reps are found "
+                          "again). The change is in tenths of a point: small moves show."))
 
 st.subheader("Model cards", help=(
     "How each model was made and how well it did on clips it never saw during training, "

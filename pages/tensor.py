@@ -9,6 +9,7 @@ from fitscore_core.features import ROW_LABELS, to_model_input
 from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.skeletons import MODEL_15
 from ui import plots, state
+from ui.defaults import default_joints
 from ui.plain import plain
 
 st.title("What the models read")
@@ -87,12 +88,11 @@ st.plotly_chart(fig, key="tensor_heatmap")
 st.subheader("Joint trajectories", help=(
     "How the chosen joints move over the whole clip: the solid line is left–right, the dotted "
     "line is height. A squat shows the hips and knees dipping and rising once per rep."))
-importance = next(iter(result.attributions.values()), None)
-default = list(importance.joint_importance)[:2] if importance else ["RKnee", "LKnee"]
+default = default_joints(result.exercise, ["RKnee", "LKnee"])
 chosen = st.multiselect("Joints", MODEL_15.joints, default=default, key="tensor_joints",
                         format_func=joint_name,
-                        help="Pick the joints to follow (by default the two that moved the "
-                             "score most).")
+                        help="Pick the joints to follow (by default the ones that travel "
+                             "most in this exercise).")
 if not chosen:
     st.info("Choose at least one joint to see its trajectory.")
 elif raw:

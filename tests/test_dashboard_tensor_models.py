@@ -19,6 +19,7 @@ from fitscore_core.config import FEATURES
 from fitscore_core.features import ROW_LABELS
 from fitscore_core.pose.names import joint_name, row_name
 from fitscore_core.scorers.attribution import what_if
+from fitscore_core.verdict import score_text
 from ui.plain import unplain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,8 +117,9 @@ def test_models_page_shows_both_models_scores_as_the_core_computes_them(app, cor
     shown = app.session_state["analysis"]
     for name, label in LABELS.items():
         value = metric(app, f"{label} score").value
-        assert value == f"{core.predictions[name].score:.1f} / 100"
-        assert value == f"{shown.predictions[name].score:.1f} / 100"
+        assert value == f"{score_text(core.predictions[name].score)} / 100"
+        assert value == f"{score_text(shown.predictions[name].score)} / 100"
+    assert not shown.attributions      # worked out for this page, not before the verdict
     charts = figures(app)
     kinds = [c["data"][0]["type"] for c in charts]
     assert kinds == ["heatmap", "heatmap", "bar", "bar"] or sorted(kinds) == [
@@ -135,7 +137,7 @@ def test_what_if_slider_rescoring_matches_the_core(app, core, scorers):
     app.switch_page(MODELS).run()
     for name, label in LABELS.items():  # untouched controls: the filmed score
         assert metric(app, f"{label} what-if score").value == \
-            f"{core.predictions[name].score:.1f} / 100"
+            f"{score_text(core.predictions[name].score)} / 100"
     joint = app.selectbox(key="whatif_joint").value
     app.slider(key="whatif_dx").set_value(0.5).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -145,8 +147,10 @@ def test_what_if_slider_rescoring_matches_the_core(app, core, scorers):
         expected = what_if(scorers[name], core.model_features, joint, (0.5, 0.0),
                            exercise=p.exercise).score
         shown = metric(app, f"{label} what-if score")
-        assert shown.value == f"{expected:.1f} / 100"
-        changed |= shown.value != f"{p.score:.1f} / 100"
+        assert shown.value == f"{score_text(expected)} / 100"
+        moved = abs(expected - p.score) >= 0.05
+        assert (shown.delta == f"{expected - p.score:+.1f} points") if moved else not shown.delta
+        changed |= moved
     assert changed, "moving the top joint by half a torso length changed no score"
     app.slider(key="whatif_dx").set_value(0.0).run()
 
@@ -166,4 +170,4 @@ def test_a_new_session_reuses_the_cached_analysis(app, core):
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(MODELS).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert metric(at, "LSTM score").value == f"{core.predictions['lstm'].score:.1f} / 100"
+    assert metric(at, "LSTM score").value == f"{score_text(core.predictions['lstm'].score)} / 100"

@@ -1,4 +1,5 @@
-"""Per-exercise defaults of the Compare page: the joints its chart opens on and its angle.
+"""Per-exercise defaults of the Compare and Tensor pages: the joints their charts open on, the
+angle.
 
     >>> from ui.defaults import default_joints, default_angle
     >>> default_joints("squat", ["LAnkle", "RKnee", "Neck"])

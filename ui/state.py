@@ -10,7 +10,7 @@ back to a model folder never re-extracts.
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -103,7 +103,7 @@ def saved_upload(name: str, data: bytes) -> Choice:
 @st.cache_data(show_spinner=False, max_entries=16)
 def analysis_for(digest: str, exercise: str | None, reference: str, reference_digest: str,
                  folder: str, folder_stamp: str, _path: str, _label: str) -> Analysis:
-    """The full Analysis of a clip: both models, the comparison, the attributions. Keyed by
+    """The Analysis of a clip: both models, the comparison (attributions: `explained`). Keyed by
     the clip's content, the exercise override, the reference (by content too) and the model
     folder (and the version of its files). The progress bar lives and dies inside, so a
     cache hit in another session replays nothing."""
@@ -113,8 +113,23 @@ def analysis_for(digest: str, exercise: str | None, reference: str, reference_di
         result = analyze(_path, scorers, exercise=exercise, progress=bar, cache=poses)
     finally:
         bar.close()
-    result = with_reference(result, reference, scorers, cache=poses)
-    return with_attributions(result, scorers)
+    return with_reference(result, reference, scorers, cache=poses)
+
+
+@st.cache_data(show_spinner="Working out what drove each score…", max_entries=16)
+def _attributions(key: tuple, _result: Analysis) -> dict:
+    folder, folder_stamp = key[-2:]
+    return with_attributions(_result, scorers_in(folder, folder_stamp)).attributions
+
+
+def explained(result: Analysis) -> Analysis:
+    """The current analysis with each model's attribution map, for the Models and Tensor
+    pages: worked out when a page first needs it, so the verdict never waits for it, and
+    cached under the analysis' own key."""
+    key = st.session_state.get("analysis_key")
+    if key is None or result.attributions:
+        return result
+    return replace(result, attributions=_attributions(key, result))
 
 
 class ProgressBar:
@@ -141,14 +156,15 @@ def run(choice: Choice) -> Analysis | None:
         Path(choice.reference).read_bytes())
     folder = model_folder()
     st.session_state["attempt"] = (choice, models_key())
+    key = (choice.digest, choice.exercise, choice.reference, ref_digest, folder, stamp(folder))
     try:
-        result = analysis_for(choice.digest, choice.exercise, choice.reference, ref_digest,
-                              folder, stamp(folder), choice.path, choice.label)
+        result = analysis_for(*key, choice.path, choice.label)
     except FitScoreError as error:
-        st.session_state.pop("analysis", None)
+        for name in ("analysis", "analysis_key"):
+            st.session_state.pop(name, None)
         st.session_state["error"] = str(error)
         return None
-    st.session_state["analysis"] = result
+    st.session_state["analysis"], st.session_state["analysis_key"] = result, key
     st.session_state["choice"] = choice
     st.session_state.pop("error", None)
     return result

@@ -18,7 +18,7 @@ from ui import state
 from ui.clients import client_form
 from ui.plain import plain
 from ui.timeline import clicked_second, play_script, seek_script, timeline_figure
-from ui.verdict_view import show_verdict
+from ui.verdict_view import show_feedback, show_verdict
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
 SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
@@ -172,10 +172,7 @@ for column, (name, p) in zip(model_columns, result.predictions.items()):
 with details:
     if result.feedback:
         st.subheader("What the models and the comparison say")
-        for line in result.feedback:
-            st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
-                                                  if line.source else ""),
-                        unsafe_allow_html=True)
+        show_feedback(result.feedback)
     for note in result.notes:
         st.caption(f"Note: {plain(note)}")
 

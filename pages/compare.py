@@ -12,6 +12,7 @@ from fitscore_core.pose.skeletons import MODEL_15
 from ui import draw, state
 from ui.defaults import default_angle, default_joints
 from ui.plain import plain
+from ui.verdict_view import show_feedback
 
 SKELETONS = "pages/skeletons.py"
 GRID = 4                          # worst moments per row, whatever their number
@@ -148,9 +149,7 @@ st.subheader("What to tell the client", help=(
     "is backed up when the joints it moves are among the most different; a joint clearly "
     "off the reference gets a sentence even when no model flags a fault."))
 if result.feedback:
-    for line in result.feedback:
-        st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
-                                              if line.source else ""), unsafe_allow_html=True)
+    show_feedback(result.feedback)
 else:
     st.success("Nothing stands out: no fault flagged and no joint clearly off the reference.")
 hidden = list(dict.fromkeys(f for h in result.unjudged.values() for f in h))

@@ -12,7 +12,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.history import History, default_path
 from fitscore_core.report import angles_csv, report_data, reps_csv, session_pdf
 from fitscore_core.verdict import score_text
-from ui.clients import save_form
+from ui.clients import open_history, save_form
 from ui.draw import file_stem
 from ui.plain import plain
 from ui.plots import OKABE_ITO, layout
@@ -21,14 +21,6 @@ st.title("Progress")
 PATH = default_path()
 st.caption(f"Clients and sessions are kept on this computer in {plain(PATH)}; the video only "
            "when you tick “keep the video” when saving.")
-
-
-def history() -> History:
-    try:
-        return History(PATH)
-    except FitScoreError as error:
-        st.error(plain(error))
-        st.stop()
 
 
 def pdf_of(session_id: int) -> bytes:
@@ -69,7 +61,9 @@ def progress_figure(frame, exercise: str) -> go.Figure:
     return layout(fig, height=520)
 
 
-h = history()
+h = open_history()
+if h is None:
+    st.stop()
 notice = st.session_state.pop("progress_notice", None)
 if notice:
     st.success(notice)

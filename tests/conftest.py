@@ -39,8 +39,9 @@ def own_data_home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory):
-    from fitscore_core.scorers.checkpoints import save_scorer
     from test_scorers import _tiny_scorer
+
+    from fitscore_core.scorers.checkpoints import save_scorer
     folder = tmp_path_factory.mktemp("models")
     for name in ("cnn1d", "lstm"):
         save_scorer(_tiny_scorer(name), folder / f"{name}.pt")

@@ -2,8 +2,8 @@
 models are never trained in tests): shapes, keys, errors and agreement with the core."""
 
 import csv
-import os
 import json
+import os
 
 import numpy as np
 import pytest
@@ -158,7 +158,7 @@ def test_an_interrupted_batch_keeps_the_previous_result_and_its_own_rows(models_
                                                                           monkeypatch):
     import shutil
 
-    import fitscore_core.batch_clip as batch   # where each clip is analysed
+    import fitscore_core.batch_clip as batch  # where each clip is analysed
     folder = tmp_path / "clips"
     folder.mkdir()
     for name in ("a", "b", "c"):

@@ -16,10 +16,10 @@ import time
 import types
 from pathlib import Path
 
+import batch_crash
 import numpy as np
 import pytest
 
-import batch_crash
 import fitscore_core.batch_clip as batch_clip
 from fitscore_core.batch import run_batch
 from fitscore_core.batch_clip import WORKER_DIED

@@ -3,8 +3,14 @@
 import struct
 import zipfile
 
-from fitscore_core.bench.hostile import (CaseResult, _lying_avi, _million_entry_zip, _zip_bomb,
-                                         format_hostile, run_case)
+from fitscore_core.bench.hostile import (
+    CaseResult,
+    _lying_avi,
+    _million_entry_zip,
+    _zip_bomb,
+    format_hostile,
+    run_case,
+)
 from fitscore_core.pose.openpose_json import zip_directory_size
 
 

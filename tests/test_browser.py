@@ -268,7 +268,7 @@ def test_a_zip_entry_named_in_markdown_is_shown_as_plain_text(app_url, page):
 
 def test_a_trainer_saves_a_session_sees_progress_downloads_the_pdf_and_deletes_the_client(
         app_url, page, tmp_path):
-    from fitscore_core.history import default_path   # the server's (conftest's data folder)
+    from fitscore_core.history import default_path  # the server's (conftest's data folder)
     page.goto(app_url)
     page.get_by_text("Both models see a").wait_for()                 # the default sample
     page.get_by_role("link", name="Progress").click()

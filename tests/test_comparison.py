@@ -9,7 +9,6 @@ import pytest
 
 from fitscore_core.compare.angles import TRUNK_LEAN, joint_angles, range_of_motion
 from fitscore_core.compare.comparison import compare
-from fitscore_core.dtw import dtw_path
 from fitscore_core.compare.reference import (
     MIRROR_NOTE,
     Reference,
@@ -20,6 +19,7 @@ from fitscore_core.compare.reference import (
     reference_from_sequence,
 )
 from fitscore_core.config import FEATURES
+from fitscore_core.dtw import dtw_path
 from fitscore_core.errors import FitScoreError
 from fitscore_core.features import ClipFeatures, normalize, resample
 from fitscore_core.pose.openpose_json import write_openpose

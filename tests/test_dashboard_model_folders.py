@@ -20,8 +20,14 @@ from fitscore_core.analysis import analyze, confidence, load_scorers
 from fitscore_core.config import MODELS_DIR
 from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME
 from fitscore_core.pose.cache import PoseCache
-from ui.model_folders import (SHIPPED, card_lines, folder_label, folder_lines,
-                              folder_options, trained_folders)
+from ui.model_folders import (
+    SHIPPED,
+    card_lines,
+    folder_label,
+    folder_lines,
+    folder_options,
+    trained_folders,
+)
 from ui.plain import plain, unplain
 from ui.state import DEFAULT_SAMPLE, SAMPLES
 

@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_honest_analysis import APP, fixed_scorer, squat
 
 from fitscore_core.analysis import analyze_sequence
 from fitscore_core.history import History, default_path
-from test_honest_analysis import APP, fixed_scorer, squat
 from ui.plain import plain
 
 

@@ -22,12 +22,12 @@ from streamlit.testing.v1 import AppTest
 
 from fitscore_core.analysis import analyze_sequence, load_scorers, with_reference
 from fitscore_core.annotate import CANVAS_BGR, comparison_frame, source_frame
+from fitscore_core.pose.names import joint_name
 from fitscore_core.pose.openpose_json import read_openpose_zip_bytes, write_openpose_zip
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.pose.video import probe_video
-from ui.draw import CLIENT, REFERENCE, joint_label
 from ui.defaults import default_joints
-from fitscore_core.pose.names import joint_name
+from ui.draw import CLIENT, REFERENCE, joint_label
 from ui.plain import unplain
 from ui.state import Choice
 

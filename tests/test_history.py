@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_honest_analysis import fixed_scorer, squat
 
 import fitscore_core.history as history
 from fitscore_core.analysis import analyze_sequence
 from fitscore_core.errors import FitScoreError
 from fitscore_core.history import History, default_path, migrate
-from test_honest_analysis import fixed_scorer, squat
 
 
 @pytest.fixture(scope="module")

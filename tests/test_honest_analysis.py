@@ -21,13 +21,12 @@ from fitscore_core.compare.feedback import write_feedback
 from fitscore_core.compare.reference import builtin_sequence
 from fitscore_core.config import FEATURES
 from fitscore_core.errors import FitScoreError
+from fitscore_core.fault_views import ALL, FAULT_VIEWS, RECOMMENDED, judgeable, well_filmed
 from fitscore_core.features import normalize
 from fitscore_core.pose.openpose_json import write_openpose
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.coverage import NEEDED, check_coverage
-from fitscore_core.fault_views import (ALL, FAULT_VIEWS, RECOMMENDED, judgeable,
-                                               well_filmed)
 from fitscore_core.scorers.networks import ScorerOutput
 from fitscore_core.scorers.scoring import ModelPrediction
 from fitscore_core.synth.dataset import FAULT_COLUMNS

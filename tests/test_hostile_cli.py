@@ -19,8 +19,8 @@ from test_scorers import _tiny_scorer
 
 from fitscore_core.batch import run_batch
 from fitscore_core.bench.demo_clip import write_demo_clip
-from fitscore_core.clip_eval import ClipResult, write_per_clip
 from fitscore_core.cli import main
+from fitscore_core.clip_eval import ClipResult, write_per_clip
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.openpose_json import write_openpose
 from fitscore_core.pose.sequence import PoseSequence

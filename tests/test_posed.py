@@ -14,8 +14,7 @@ from fitscore_core.synth import conditions, posed
 from fitscore_core.synth.dataset import FAULT_COLUMNS, RealWorld, _clip, _trim_holds
 from fitscore_core.synth.exercises import EXERCISES, UNKNOWN
 from fitscore_core.synth.noise_fit import format_noise_report, noise_report, swaps
-from fitscore_core.synth.posed import (PosedClip, PosedSettings, clip_path, load_posed,
-                                       make_posed)
+from fitscore_core.synth.posed import PosedClip, PosedSettings, clip_path, load_posed, make_posed
 
 # Two tiny clips (1 rep, <= 1.5 s, <= 320 px); seed 2's first clip is framed tight on the
 # left, so the crop offset is exercised, its second one is whole.
@@ -202,8 +201,12 @@ def test_posed_clips_train_on_the_training_side_only(folder, tmp_path):
     """examples_from_posed keeps each clip's person as its group; run_training adds the posed
     clips of training-side people to the training clips and never to validation or test."""
     from fitscore_core.scorers.train_job import run_training
-    from fitscore_core.scorers.training import (TrainConfig, examples_from_posed,
-                                                examples_from_synth, split_by_group)
+    from fitscore_core.scorers.training import (
+        TrainConfig,
+        examples_from_posed,
+        examples_from_synth,
+        split_by_group,
+    )
     from fitscore_core.synth.dataset import generate_dataset
     extra = examples_from_posed(load_posed(folder))
     assert len(extra) == 2

@@ -9,12 +9,19 @@ import subprocess
 from dataclasses import replace
 
 import pytest
+from test_honest_analysis import fixed_scorer, squat
 
 from fitscore_core.analysis import analyze_sequence
 from fitscore_core.history import History
-from fitscore_core.report import (angles_csv, key_frames, printable, report_data,
-                                  report_data_of, reps_csv, session_pdf)
-from test_honest_analysis import fixed_scorer, squat
+from fitscore_core.report import (
+    angles_csv,
+    key_frames,
+    printable,
+    report_data,
+    report_data_of,
+    reps_csv,
+    session_pdf,
+)
 
 
 def pdf_text(pdf: bytes, tmp_path) -> tuple[str, int]:

@@ -3,11 +3,11 @@ wrong angle — and never blocks: built-in synthetic executions with joints take
 sample video's frames for the light."""
 
 import numpy as np
+from test_honest_analysis import ROOT
 
 from fitscore_core.compare.reference import builtin_sequence
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.setup_check import check_setup, sample_frames
-from test_honest_analysis import ROOT
 
 
 def without(seq, parts: tuple[str, ...]):

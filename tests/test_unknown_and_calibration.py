@@ -14,8 +14,14 @@ from fitscore_core.features import ClipFeatures
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.scorers.networks import CNN1D
 from fitscore_core.scorers.scoring import MIN_KNOWN_CONFIDENCE, UNKNOWN, predict, recognise
-from fitscore_core.scorers.training import (Example, TrainConfig, fit_temperature, loss_terms,
-                                            make_batch, train_scorer)
+from fitscore_core.scorers.training import (
+    Example,
+    TrainConfig,
+    fit_temperature,
+    loss_terms,
+    make_batch,
+    train_scorer,
+)
 from fitscore_core.synth.dataset import FAULT_COLUMNS
 
 EXERCISES = ["squat", "push_up", UNKNOWN]

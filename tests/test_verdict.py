@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from test_honest_analysis import fixed_scorer, squat
 
 from fitscore_core.analysis import _no_answer, analyze_sequence
 from fitscore_core.compare.angles import default_joints, main_angle, main_angle_names
@@ -15,7 +16,6 @@ from fitscore_core.pose.names import joint_name, joint_words
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.synth.exercises import EXERCISES
 from fitscore_core.verdict import CUES, fault_cue, make_verdict, rounded, score_text
-from test_honest_analysis import fixed_scorer, squat
 
 
 def test_one_rounding_rule_for_every_score():

@@ -5,11 +5,10 @@ import doctest
 
 import numpy as np
 
-from fitscore_core.pose import rate
+from fitscore_core.pose import names, rate
 from fitscore_core.pose.rate import pose_every, upsample
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.verdict import rounded
-from fitscore_core.pose import names
 from ui import defaults
 from ui.timeline import clicked_second, seek_script
 

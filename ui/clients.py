@@ -1,7 +1,9 @@
 """Saving the analysed clip to a client's history (fitscore_core/history.py): the same form
-on Analyze (with a client picker that can create one) and on Progress.
+on Analyze (with a client picker that can create one) and on Progress, and the one way
+pages open the history.
 
-    >>> from ui.clients import save_form
+    >>> from ui.clients import open_history, save_form
+    >>> h = open_history()                                               # doctest: +SKIP
     >>> save_form(h, client_id, "Anna", analysis, choice, key="analyze")   # doctest: +SKIP
 """
 
@@ -15,10 +17,20 @@ from fitscore_core.history import History, default_path
 from ui.plain import plain
 
 
+def open_history() -> History | None:
+    """The history database (its folder documented in README), or None with the reason
+    shown on the page (a folder that cannot be written, a file from a newer FitScore)."""
+    try:
+        return History(default_path())
+    except FitScoreError as error:
+        st.error(plain(error))
+        return None
+
+
 def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, choice,
-              key: str) -> int | None:
-    """Notes, "keep the video" and a Save button; the new session's id once saved (the
-    video is kept only when ticked), else None."""
+              key: str) -> None:
+    """Notes, "keep the video" and a Save button; the session is saved when pressed (the
+    video only when ticked), and the page says so."""
     st.text(f"Clip: {choice.label} · {words(analysis.exercise)} · client: {client_name}")
     with st.form(f"{key}_save_session", clear_on_submit=True):
         notes = st.text_area("Notes (optional)", max_chars=2000, key=f"{key}_notes")
@@ -26,16 +38,15 @@ def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, 
                            help="Off: only the skeleton, the scores and the notes are kept, "
                                 "not the video itself.")
         if not st.form_submit_button("Save session"):
-            return None
+            return
     video = Path(choice.path).read_bytes() if keep and Path(choice.path).is_file() else None
     try:
-        saved = h.save_session(client_id, analysis, source_name=choice.label, notes=notes,
-                               video_bytes=video)
+        h.save_session(client_id, analysis, source_name=choice.label, notes=notes,
+                       video_bytes=video)
     except FitScoreError as error:
         st.error(plain(error))
-        return None
+        return
     st.success(f"Saved {plain(choice.label)} for {plain(client_name)}.")
-    return saved
 
 
 NEW_CLIENT = -1   # the "new client" entry of the picker
@@ -46,10 +57,8 @@ def client_form(choice) -> None:
     analysis = st.session_state.get("analysis")
     if analysis is None:
         return
-    try:
-        h = History(default_path())
-    except FitScoreError as error:
-        st.error(plain(error))
+    h = open_history()
+    if h is None:
         return
     with h:
         clients = {c.id: c.name for c in h.clients()}

@@ -45,3 +45,11 @@ def show_verdict(result: Analysis, video: str | None, key: str) -> Verdict:
             st.warning("**Camera setup** for the next recording: " + " ".join(
                 plain(p.instruction) for p in problems))
     return verdict
+
+
+def show_feedback(feedback) -> None:
+    """The written feedback (compare/feedback.py), one bullet per line with where it comes
+    from in small print: the same list on Analyze (model details) and Compare."""
+    for line in feedback:
+        st.markdown(f"- {plain(line.text)}" + (f"  \n  <small>({plain(line.source)})</small>"
+                                              if line.source else ""), unsafe_allow_html=True)

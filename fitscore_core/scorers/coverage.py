@@ -20,11 +20,12 @@ PoseSequence, their `found` mask is what counts as seen (no frame size to check)
 import numpy as np
 
 from fitscore_core.errors import FitScoreError
+from fitscore_core.fault_views import RECOMMENDED
 from fitscore_core.features import ClipFeatures
+from fitscore_core.pose.names import joint_words
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import BODY_25, MODEL_15
 from fitscore_core.pose.view import SEEN, seen_mask
-from fitscore_core.fault_views import RECOMMENDED
 
 MIN_SHARE = 0.5
 
@@ -64,29 +65,21 @@ _NEED_WORDS = {"push_up": "the shoulders, elbows, wrists, hips and the knees or 
                                "ankles"}
 # what to film when the joints are missing, if the exercise has no recommendation
 _FILM_WHOLE = "film the whole body in frame"
-_WORDS = {"Shoulder": "shoulders", "Elbow": "elbows", "Wrist": "wrists", "Hip": "hips",
-          "Knee": "knees", "Ankle": "ankles", "Neck": "neck", "Nose": "head",
-          "MidHip": "hip centre"}
+_PART_ORDER = ("Shoulder", "Elbow", "Wrist", "Hip", "Knee", "Ankle", "Neck", "Nose", "MidHip")
+_MIDDLE = ("Neck", "Nose", "MidHip")
 
 
 def _words(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _joint_words(joints: list[str]) -> str:
-    """['RKnee', 'LKnee', 'RAnkle'] -> 'knees and right ankle'; ['Knee'] -> 'knees'."""
-    words = []
-    for part in _WORDS:
-        sides = [j[0] for j in joints if _part(j) == part and j != part]
-        if part in joints or len(sides) == 2:
-            words.append(_WORDS[part])
-        elif sides:
-            words.append(("right " if sides[0] == "R" else "left ") + _WORDS[part].rstrip("s"))
-    return _words(words)
-
-
 def _part(joint: str) -> str:
     return joint[1:] if joint[:1] in "RL" and joint[1:2].isupper() else joint
+
+
+def _joints_of(key: str) -> tuple[str, ...]:
+    """A joint ('RKnee'), or a part meaning both sides ('Knee' -> RKnee, LKnee)."""
+    return (key,) if key in _MIDDLE or _part(key) != key else ("R" + key, "L" + key)
 
 
 def seen_joints(source: PoseSequence | ClipFeatures) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -150,11 +143,11 @@ def check_coverage(source: PoseSequence | ClipFeatures, exercise: str,
     missing = [k for k, v in parts.items() if v < MIN_SHARE]
     if not missing:   # each part seen often enough, but not together on one side
         missing = sorted(parts, key=parts.get)[:2]
-    text = "the " + _joint_words(missing)
-    need = sorted({_part(j) for a in alternatives for j in a}, key=list(_WORDS).index)
+    text = "the " + joint_words([j for key in missing for j in _joints_of(key)])
+    need = sorted({_part(j) for a in alternatives for j in a}, key=_PART_ORDER.index)
     side = "all four limbs" if both_sides else "at least one side"
-    middle = [_WORDS[p] for p in need if p in ("Neck", "Nose", "MidHip")]
-    sided = [_WORDS[p] for p in need if p not in ("Neck", "Nose", "MidHip")]
+    middle = [joint_words(_joints_of(p)) for p in need if p in _MIDDLE]
+    sided = [joint_words(_joints_of(p)) for p in need if p not in _MIDDLE]
     need_words = (_NEED_WORDS.get(exercise) if alternatives == NEEDED.get(exercise) else None) \
         or ((f"the {_words(middle)} and " if middle else "")
             + f"the {_words(sided)} of {side}")

@@ -11,8 +11,9 @@
 Built from a stored session (report_data: what history.py keeps, so a report can be made
 months later) or straight from an Analysis (report_data_of). The PDF holds the client's
 name, the date, the clip's name, the exercise, the score, the reps with their scores and
-ranges of motion, key frames with the skeleton drawn (fitscore_core.annotate, on a blank
-canvas: the video is usually not kept) and the coaching cues of the verdict.
+ranges of motion, key frames with the skeleton drawn (fitscore_core.annotate) on the
+client's video when it was kept (`stored_session_pdf`), else on a blank canvas, and the
+coaching cues of the verdict.
 
 Why fpdf2 (pinned 2.8.9): pure Python, no system libraries (WeasyPrint needs Pango and
 Cairo, which the machines here do not have), embeds PNGs directly, and writes a page in
@@ -30,6 +31,7 @@ import csv
 import importlib.util
 import io
 import math
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -182,6 +184,20 @@ def frame_png(seq: PoseSequence, t: int, video: str | Path | None = None) -> byt
     image = frame_image(seq, t, video, max_side=FRAME_SIDE, crop=3 / 4)
     ok, png = cv2.imencode(".png", image)
     return png.tobytes()
+
+
+def stored_session_pdf(history, session_id: int) -> bytes:
+    """A stored session's PDF: the key frames on the kept video's own frames when the
+    trainer kept it, else on a blank canvas. The video is read from a private temporary
+    folder, removed at once (it is a client's)."""
+    data = report_data(history, session_id)
+    kept = history.video(session_id)
+    if kept is None:
+        return session_pdf(data)
+    with tempfile.TemporaryDirectory(prefix="fitscore-report-") as folder:
+        path = Path(folder) / ("clip" + (Path(data.source_name).suffix or ".mp4"))
+        path.write_bytes(kept)
+        return session_pdf(data, path)
 
 
 # ------------------------------------------------------------------ the PDF

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from fitscore_core.analysis import words
 from fitscore_core.errors import FitScoreError
 from fitscore_core.history import History, default_path
-from fitscore_core.report import angles_csv, report_data, reps_csv, session_pdf
+from fitscore_core.report import angles_csv, report_data, reps_csv, stored_session_pdf
 from fitscore_core.verdict import score_text
 from ui.clients import open_history, save_form
 from ui.draw import file_stem
@@ -27,7 +27,7 @@ def pdf_of(session_id: int) -> bytes:
     """A session's PDF, made when its button is pressed (its own connection: downloads are
     made on another thread)."""
     with History(PATH) as h:
-        return session_pdf(report_data(h, session_id))
+        return stored_session_pdf(h, session_id)
 
 
 def reps_csv_of(session_id: int) -> str:

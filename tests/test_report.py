@@ -8,10 +8,14 @@ import shutil
 import subprocess
 from dataclasses import replace
 
+import numpy as np
+import pypdf
 import pytest
 from test_honest_analysis import fixed_scorer, squat
 
 from fitscore_core.analysis import analyze_sequence
+from fitscore_core.annotate import frame_size
+from fitscore_core.bench.demo_clip import write_clip
 from fitscore_core.history import History
 from fitscore_core.report import (
     angles_csv,
@@ -21,6 +25,7 @@ from fitscore_core.report import (
     report_data_of,
     reps_csv,
     session_pdf,
+    stored_session_pdf,
 )
 
 
@@ -32,7 +37,6 @@ def pdf_text(pdf: bytes, tmp_path) -> tuple[str, int]:
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                               check=True).stdout
         return text, text.count("\f")
-    import pypdf
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     return "\n".join(p.extract_text() for p in reader.pages), len(reader.pages)
 
@@ -103,6 +107,29 @@ def test_a_fresh_analysis_reports_the_same_as_its_stored_session(stored, analysi
     assert [r.rom_deg for r in fresh.reps] == [r.rom_deg for r in kept.reps]
     frames = key_frames(kept)
     assert len(frames) == 3 and len({t for t, _ in frames}) == 3
+
+
+def test_a_kept_video_is_the_background_of_the_key_frames(tmp_path, analysis):
+    """Saved with "keep the video", the PDF's key frames are the client's own frames (here
+    all pure red); without it, the skeleton on a blank canvas."""
+    seq = analysis.sequence
+    w, h = frame_size(seq)
+    red = np.zeros((h, w, 3), np.uint8)
+    red[..., 2] = 255
+    clip = tmp_path / "red.mp4"
+    write_clip(clip, [red] * seq.n_frames, fps=seq.fps)
+    with History(tmp_path / "db.sqlite3") as history:
+        client = history.create_client("Ana")
+        kept = history.save_session(client, analysis, source_name="red.mp4",
+                                    video_bytes=clip.read_bytes())
+        not_kept = history.save_session(client, analysis, source_name="red.mp4")
+        reddish = []
+        for sid in (kept, not_kept):
+            images = pypdf.PdfReader(io.BytesIO(stored_session_pdf(history, sid))).pages[0].images
+            pixels = np.concatenate([np.asarray(i.image.convert("RGB")).reshape(-1, 3)
+                                     for i in images])
+            reddish.append(float(((pixels[:, 0] > 200) & (pixels[:, 1] < 60)).mean()))
+    assert reddish[0] > 0.5 and reddish[1] < 0.05     # (the skeleton has a red limb or two)
 
 
 def test_printable_never_fails_on_a_name():

@@ -140,7 +140,8 @@ class Analysis:
                 "unjudged_faults": list(self.unjudged.get(name, ())),
                 "reps": [{"rep": i + 1, "start_frame": r.start, "end_frame": r.end,
                           "start_s": round(r.start / seq.fps, 3),
-                          "end_s": round(r.end / seq.fps, 3), "score": number(r.score)}
+                          "end_s": round(r.end / seq.fps, 3), "score": number(r.score),
+                          "faults": {k: round(v, 4) for k, v in r.faults.items()}}
                          for i, r in enumerate(p.reps)],
                 "low_confidence": p.low_confidence, "reasons": list(p.reasons),
             } for name, p in self.predictions.items()},
@@ -234,7 +235,9 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                                           f"{words(chosen)}")
         hidden = unjudgeable(chosen, p.faults, view.view)
         if hidden:
-            p = replace(p, faults={f: v for f, v in p.faults.items() if f not in hidden})
+            p = replace(p, faults={f: v for f, v in p.faults.items() if f not in hidden},
+                        reps=[replace(r, faults={f: v for f, v in r.faults.items()
+                                                 if f not in hidden}) for r in p.reps])
         predictions[name], unjudged[name] = p, hidden
     note = _disagreement(own, chosen, by_user)
     if note:

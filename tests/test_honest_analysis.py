@@ -156,6 +156,9 @@ def test_a_side_view_sets_side_blind_faults_apart_and_feedback_never_mentions_th
     assert data["models"]["cnn1d"]["unjudged_faults"] == ["knees_caving_in",
                                                           "asymmetric_descent"]
     assert "knees_caving_in" not in data["models"]["cnn1d"]["faults"]
+    reps = data["models"]["cnn1d"]["reps"]      # each rep's own faults, the view's only
+    assert reps and all("insufficient_depth" in r["faults"] and "knees_caving_in" not in
+                        r["faults"] for r in reps)
     text = format_analysis(result)
     assert "camera: side view (left side toward the camera" in text
     assert "cannot be judged from this camera angle (side view)" in text

@@ -37,6 +37,7 @@ from fitscore_core.compare.reference import (
 )
 from fitscore_core.config import FEATURES, MODELS_DIR
 from fitscore_core.errors import FitScoreError
+from fitscore_core.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.features import ClipFeatures, normalize, resample
 from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.pose.sequence import PoseSequence
@@ -44,7 +45,6 @@ from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
-from fitscore_core.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, known_exercises, predict
 
 MODEL_NAMES = ("cnn1d", "lstm")

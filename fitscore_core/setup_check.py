@@ -28,12 +28,12 @@ import numpy as np
 
 from fitscore_core.annotate import has_video, read_frame
 from fitscore_core.errors import FitScoreError
+from fitscore_core.fault_views import RECOMMENDED, well_filmed
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.pose.video import probe_video
 from fitscore_core.pose.view import CameraView, estimate_view, seen_mask
 from fitscore_core.scorers.coverage import coverage, needed
-from fitscore_core.fault_views import RECOMMENDED, well_filmed
 
 IN_FRAME = 0.8     # share of the person's frames with every needed joint seen
 DARK = 60.0        # mean luma below this: too dark for the pose estimator to be sure

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 from fitscore_core.analysis import Analysis, confidence, words
 from fitscore_core.compare.feedback import FLAG, joint_evidence, model_joints
-from fitscore_core.pose.names import joint_words
 from fitscore_core.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
+from fitscore_core.pose.names import joint_words
 from fitscore_core.synth.exercises import FAULT_JOINTS
 
 DISAGREE_POINTS = 15   # the models' scores this far apart: said in a sentence

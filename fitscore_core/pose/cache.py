@@ -11,8 +11,8 @@ thresholds never needs the pose estimator again. The key is the SHA-256 of the f
 plus the backend's name and the frame size the backend sees; entries are written atomically
 (a killed run leaves no half-written file). Poses at the models' rate (every k-th frame,
 pose/rate.py) are kept under their own key; when only an entry posed on every frame
-exists, its every k-th frame serves (MediaPipe then had the frames between to track
-from, so the two differ a little; a cache is allowed that). An entry is trusted only when the SHA-256 of its
+exists, its every k-th frame serves (MediaPipe then had the frames between to track from,
+so the two differ a little). An entry is trusted only when the SHA-256 of its
 arrays, stored inside it, matches and its shapes make sense: a truncated, bit-flipped or
 foreign file is treated as missing, estimated again and overwritten. The folder is
 FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be deleted at any time.

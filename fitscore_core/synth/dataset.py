@@ -14,8 +14,8 @@ the pipeline.
 Labels
 ------
 score, rep_scores: the rubric (rubric.py) of what the clip's camera can see (a fault its
-view cannot show costs nothing; its severity is still labelled). fault_severity[i, c]: clip-level severity (mean
-over reps) of fault column c = "exercise.fault" (FAULT_COLUMNS, every fault of every
+view cannot show costs nothing; its severity is still labelled). fault_severity[i, c]:
+clip-level severity (mean over reps) of fault column c = "exercise.fault" (FAULT_COLUMNS, every fault of every
 exercise); 0 when the fault belongs to the clip's exercise but is absent, NaN when it belongs
 to another exercise (not applicable, so a loss can mask it). rep_fault_severity: the same per
 rep. subject: synthetic person id; subject k of a data set with seed s always has the body

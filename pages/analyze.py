@@ -21,13 +21,16 @@ from ui.timeline import clicked_second, play_script, seek_script, timeline_figur
 from ui.verdict_view import show_feedback, show_verdict
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
+FOLLOW = "analyze_follow_upload"  # Analyze was pressed for an upload: show the box's file
+ANALYSED = "analyze_analysed_upload"  # the file_id of the upload last analysed
 SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
 OPENED = "analyze_opened"         # the clip whose video was last opened (and started)
 VIDEO_WIDTH = 760                 # px: large, yet the verdict below is in view
 
 
 def forget_pending() -> None:
-    st.session_state.pop(PENDING, None)
+    for name in (PENDING, FOLLOW):
+        st.session_state.pop(name, None)
 
 
 def seek(seconds: float) -> None:
@@ -69,6 +72,12 @@ if ref_kind == "Upload":
                                      key="analyze_ref_upload")
 if st.button("Analyze", type="primary"):
     st.session_state[PENDING] = True
+    st.session_state[FOLLOW] = source == "Upload"
+elif (st.session_state.get(FOLLOW) and upload is not None
+      and upload.file_id != st.session_state.get(ANALYSED)):
+    # A file that arrived after Analyze was pressed (pressed while it was still uploading,
+    # the press saw the box's previous file): the file in the box is the one to analyse.
+    st.session_state[PENDING] = True
 
 # Progress bars and messages of the analysis in one container: what follows stays at the
 # same place on every rerun, so the video is not re-created (and restarted) by a click.
@@ -89,6 +98,7 @@ with work:
             forget_pending()
             choice = (state.saved_upload(upload.name, upload.getvalue()) if upload is not None
                       else state.sample_choice(sample))
+            st.session_state[ANALYSED] = upload.file_id if upload is not None else None
             if ref_upload is not None:
                 ref = state.saved_upload(ref_upload.name, ref_upload.getvalue())
                 choice = state.Choice(choice.path, choice.label, choice.digest, reference=ref.path,

@@ -130,8 +130,10 @@ if result.known and result.agree:
                + (" (your choice)" if result.chosen_by == "user" else ""))
 video_slot = st.container()     # filled last, so the verdict is on screen while it renders
 
+# Keyed, with its state on the server: opened while the page is still being drawn, it stays
+# open when the page is drawn again (unkeyed, a rerun could close it again).
 details = st.expander("Model details: the 1D-CNN and the LSTM side by side, and the full "
-                      "feedback", expanded=False)
+                      "feedback", expanded=False, key="analyze_details", on_change="rerun")
 with details:
     if result.known and not result.agree:
         st.warning(f"The models disagree on the exercise; everything below is for a "

@@ -104,6 +104,12 @@ VIDEO = '[data-testid="stMainBlockContainer"] video'
 TIMED_SAMPLE = "squat_shallow.mp4"     # 9.2 s: the "10 s sample" of the speed target
 
 
+def wait_idle(page) -> None:
+    """Wait until the page's script run is over (the attribute Streamlit's own browser tests
+    wait on). Called only once the run's output is on screen, so the run has started."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+
+
 def video_time(page) -> float:
     return page.evaluate(f"document.querySelector('{VIDEO}').currentTime")
 
@@ -157,8 +163,7 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     page.locator(".js-plotly-plot .barlayer .point").first.wait_for()
     wait_video_time(page, 0.3, 1e9)
     timings["analyze_10s_sample_to_video_playing_s"] = round(time.perf_counter() - started, 2)
-    # Only now, with the page's run over (the video is drawn last): a click on the expander
-    # while the page is still being drawn can be undone when its element is drawn again.
+    wait_idle(page)
     page.get_by_text("Model details").click()            # both models, one click away
     scores = page.get_by_test_id("stMetricValue").filter(has_text="/ 100")
     scores.nth(1).wait_for()
@@ -212,8 +217,7 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     assert "Choose a file" not in page.content()
     page.screenshot(path=OUT / "8-own-upload.png", full_page=True)
 
-    page.get_by_role("button", name="Remove file").first.click(timeout=5000) \
-        if page.get_by_role("button", name="Remove file").count() else None
+    wait_idle(page)     # that analysis' run over: its drawing cannot replace the upload box
     bad = OUT / "not_a_video.mp4"
     bad.write_text("this is a shopping list, not a video")
     page.locator("input[type=file]").first.set_input_files(str(bad))
@@ -253,7 +257,10 @@ def test_a_zip_entry_named_in_markdown_is_shown_as_plain_text(app_url, page):
     try:
         page.goto(app_url)
         page.get_by_text("Both models see a").wait_for()
-        page.get_by_text("Upload", exact=True).first.click()
+        wait_idle(page)            # the first visit's run over: its drawing cannot replace
+        page.get_by_text("Upload", exact=True).first.click()      # the upload box below
+        page.locator("input[type=file]").first.wait_for(state="attached")
+        wait_idle(page)
         page.locator("input[type=file]").first.set_input_files(str(hostile))
         page.get_by_role("button", name="Analyze").click()
         error = page.get_by_test_id("stAlertContentError").first

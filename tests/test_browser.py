@@ -201,12 +201,14 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
         main.locator(drawn).first.wait_for()         # e.g. the heatmap, the frame, the video
         timings[f"switch_to_{name.lower()}_s"] = round(time.perf_counter() - started, 2)
         page.wait_for_load_state("networkidle")
+        wait_idle(page)
         page.screenshot(path=OUT / f"{k}-{name.lower()}.png", full_page=True)
 
     # An upload under the user's own name, Analyze pressed at once (before the upload has
     # surely finished): the analysis of that file, never "choose a file first".
     page.get_by_text("Upload", exact=True).first.click()
     page.locator("input[type=file]").first.wait_for(state="attached")
+    wait_idle(page)          # the run that drew the upload box is over: it stays as it is
     assert page.get_by_role("combobox", name="Sample video").count() == 0
     mine = OUT / "Client squat (Tuesday).mp4"
     mine.write_bytes((ROOT / "sample_videos" / TIMED_SAMPLE).read_bytes())
@@ -280,17 +282,26 @@ def test_a_trainer_saves_a_session_sees_progress_downloads_the_pdf_and_deletes_t
     from fitscore_core.history import default_path  # the server's (conftest's data folder)
     page.goto(app_url)
     page.get_by_text("Both models see a").wait_for()                 # the default sample
+    wait_idle(page)
     page.get_by_role("link", name="Progress").click()
     page.wait_for_url("**/progress")
+    page.get_by_label("Name").wait_for()
+    wait_idle(page)
     page.get_by_label("Name").fill("Zoë Test-Client")
     page.get_by_role("button", name="Create client").click()
-    page.get_by_text("Save the clip analysed on the Analyze page").click()
+    save_here = page.get_by_text("Save the clip analysed on the Analyze page")
+    save_here.wait_for()                                 # drawn once the client exists
+    wait_idle(page)
+    save_here.click()
+    page.get_by_role("button", name="Save session").wait_for()
+    wait_idle(page)
     page.get_by_role("button", name="Save session").click()
     page.get_by_text("Saved squat_knees_caving_in.mp4 for Zoë Test-Client").wait_for()
     page.get_by_text("Sessions", exact=True).wait_for()
     page.locator(".js-plotly-plot").first.wait_for()                 # the progress chart
     page.screenshot(path=OUT / "8-progress.png", full_page=True)
 
+    wait_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="PDF").first.click()
     pdf = tmp_path / "session.pdf"
@@ -302,8 +313,10 @@ def test_a_trainer_saves_a_session_sees_progress_downloads_the_pdf_and_deletes_t
     assert "Zoë Test-Client" in text and f"{round(score)} / 100" in text
     assert "Push your knees out" in text                               # the cue for the fault
 
+    wait_idle(page)
     page.get_by_role("button", name="Delete client Zoë Test-Client…").click()
     page.get_by_text("and everything kept about them").wait_for()
+    wait_idle(page)
     page.get_by_role("button", name="Yes, delete for good").click()
     page.get_by_text("They are gone from the database").wait_for()
     with sqlite3.connect(default_path()) as db:

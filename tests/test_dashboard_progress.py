@@ -71,6 +71,7 @@ def test_saving_the_analysed_clip_shows_its_chart_and_downloads(data_home, analy
     save.click().run()
     assert not at.exception
     assert any("Saved second.mp4 for Anna" in s.value.replace("\\", "") for s in at.success)
+    assert at.text_area[0].value == ""                    # the notes box emptied for the next
     with History(default_path()) as h:
         saved = h.sessions(anna)
         assert [s.source_name for s in saved] == ["first *squat*.mp4", "second.mp4"]

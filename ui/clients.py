@@ -30,15 +30,21 @@ def open_history() -> History | None:
 def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, choice,
               key: str) -> None:
     """Notes, "keep the video" and a Save button; the session is saved when pressed (the
-    video only when ticked), and the page says so."""
+    video only when ticked), the boxes are emptied and the page says so.
+
+    A plain button, not an st.form: a form's submit button is wired up in the browser only
+    after it is drawn, so a quick click could be lost (seen 1 run in 10 of the browser
+    test); a button's click always reaches the server."""
     st.text(f"Clip: {choice.label} · {words(analysis.exercise)} · client: {client_name}")
-    with st.form(f"{key}_save_session", clear_on_submit=True):
-        notes = st.text_area("Notes (optional)", max_chars=2000, key=f"{key}_notes")
-        keep = st.checkbox("Keep the video", key=f"{key}_keep",
-                           help="Off: only the skeleton, the scores and the notes are kept, "
-                                "not the video itself.")
-        if not st.form_submit_button("Save session"):
-            return
+    notes = st.text_area("Notes (optional)", max_chars=2000, key=f"{key}_notes")
+    keep = st.checkbox("Keep the video", key=f"{key}_keep",
+                       help="Off: only the skeleton, the scores and the notes are kept, "
+                            "not the video itself.")
+    saved = st.session_state.pop(f"{key}_saved", None)
+    if saved:
+        st.success(saved)
+    if not st.button("Save session", key=f"{key}_save"):
+        return
     video = Path(choice.path).read_bytes() if keep and Path(choice.path).is_file() else None
     try:
         h.save_session(client_id, analysis, source_name=choice.label, notes=notes,
@@ -46,7 +52,10 @@ def save_form(h: History, client_id: int, client_name: str, analysis: Analysis, 
     except FitScoreError as error:
         st.error(plain(error))
         return
-    st.success(f"Saved {plain(choice.label)} for {plain(client_name)}.")
+    st.session_state[f"{key}_saved"] = f"Saved {plain(choice.label)} for {plain(client_name)}."
+    for box in (f"{key}_notes", f"{key}_keep"):      # empty, as after a form's submit
+        del st.session_state[box]
+    st.rerun()
 
 
 NEW_CLIENT = -1   # the "new client" entry of the picker

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 import fitscore_core.pose.backends as backends
@@ -20,6 +19,7 @@ from fitscore_core.analysis import analyze, confidence, load_scorers
 from fitscore_core.config import MODELS_DIR
 from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME
 from fitscore_core.pose.cache import PoseCache
+from fitscore_core.scorers.checkpoints import load_scorer, save_scorer
 from ui.model_folders import (
     SHIPPED,
     card_lines,
@@ -47,16 +47,14 @@ def trained_folder(folder: Path, description: str, temperature_factor: float = 1
     """The shipped checkpoints copied to `folder`, their cards saying `description` (and a
     cross-validation section), their temperature multiplied by `temperature_factor`."""
     folder.mkdir(parents=True)
-    for name in models:
-        payload = torch.load(MODELS_DIR / f"{name}.pt", weights_only=True)
-        payload["temperature"] *= temperature_factor
-        torch.save(payload, folder / f"{name}.pt")
-        card = json.loads((MODELS_DIR / f"{name}.json").read_text())
-        card["training_data"] = GYM_CARD | {"description": description,
-                                            "cross_validation": CV}
-        card["test_metrics"] = {"all": {"clips": 4, "exercise_accuracy": 0.75,
-                                        "score_mae": 12.5}}
-        (folder / f"{name}.json").write_text(json.dumps(card))
+    for name in models:     # saved as training saves them: the card names its checkpoint
+        scorer = load_scorer(MODELS_DIR / f"{name}.pt")
+        scorer.temperature *= temperature_factor
+        scorer.card["training_data"] = GYM_CARD | {"description": description,
+                                                   "cross_validation": CV}
+        scorer.card["test_metrics"] = {"all": {"clips": 4, "exercise_accuracy": 0.75,
+                                               "score_mae": 12.5}}
+        save_scorer(scorer, folder / f"{name}.pt")
     return folder
 
 
@@ -167,7 +165,8 @@ def test_a_trained_folder_is_used_by_every_page_and_switching_back_is_cached(
     assert expected["Exercise"] != shipped["Exercise"]   # the fixture really differs
     assert answers(app)["Exercise"] == shipped["Exercise"]
     cache = PoseCache()
-    entry = cache.folder / f"{cache.key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME)}.npz"
+    # posed at the models' rate (every=None), as the dashboard poses
+    entry = cache.folder / f"{cache.key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME, None)}.npz"
     assert entry.is_file()            # the dashboard's analysis filled the pose cache
 
     poses, analyses = [], []

@@ -29,22 +29,21 @@ def _start(setup: Callable, args: tuple) -> None:
 
 
 @contextmanager
-def _sigint_ignored():
-    """SIGINT ignored while worker processes are spawned: they inherit it through exec, so a
-    Ctrl-C while one is still importing torch prints no traceback (the driver stops it)."""
-    try:
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:                                # not the main thread: nothing to do
-        yield
-        return
+def _sigint_held():
+    """Ctrl-C held back (blocked, not ignored) while worker processes are spawned: they
+    inherit the blocked signal through exec and ignore it once started, so a Ctrl-C while one
+    is still importing torch prints no traceback; the driver gets it the moment the spawn is
+    over. (Ignoring it here instead lost a Ctrl-C that landed during a spawn: the batch ran
+    on to the end.)"""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _submit(pool: ProcessPoolExecutor, work: Callable, job):
-    with _sigint_ignored():                           # submit may spawn a process
+    with _sigint_held():                              # submit may spawn a process
         return pool.submit(work, job)
 
 

@@ -277,13 +277,11 @@ def test_ray_gives_the_same_csv_and_survives_a_dying_worker(clips, models_dir, s
 
 
 def test_a_ctrl_c_during_a_worker_spawn_is_held_back_not_lost():
-    """While a worker is spawned, SIGINT is blocked (the child inherits that, not a handler);
-    the Ctrl-C that landed then reaches the driver as soon as the spawn is over."""
+    """While a worker is spawned, SIGINT is blocked in the spawning thread (the child
+    inherits that, not a handler); the Ctrl-C that lands then still reaches the driver (at
+    the latest when the spawn is over). Ignoring it, as before, lost it."""
     from fitscore_core.batch_pool import _sigint_held
-    reached = []
     with pytest.raises(KeyboardInterrupt):
         with _sigint_held():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)
-            reached.append("the spawn went on")     # not interrupted inside
-    assert reached == ["the spawn went on"]

@@ -102,7 +102,11 @@ class PoseCache:
         self.damaged = 0      # entries found but not trusted (counted in misses too)
 
     def key(self, path: str | Path, backend_name: str, every: int | None = 1) -> str:
-        tag = f"{file_digest(path)}|{backend_name}|{LIMITS.pose_max_side}|{FORMAT}"
+        return self._key(file_digest(path), backend_name, every)
+
+    @staticmethod
+    def _key(digest: str, backend_name: str, every: int | None = 1) -> str:
+        tag = f"{digest}|{backend_name}|{LIMITS.pose_max_side}|{FORMAT}"
         if every != 1:       # the rate follows from the content (its fps): None = the models'
             tag += f"|every={every or 'models'}@{FEATURES.fps:g}"
         return hashlib.sha256(tag.encode()).hexdigest()[:40]
@@ -147,11 +151,11 @@ class PoseCache:
         every: pose every k-th frame; None: at the models' rate (estimate_poses)."""
         from fitscore_core.pose.backends import (DEFAULT_BACKEND_NAME, estimate_poses,
                                                  require_person)
-        name = getattr(backend, "name", DEFAULT_BACKEND_NAME)
-        key = self.key(path, name, every)
+        name, digest = getattr(backend, "name", DEFAULT_BACKEND_NAME), file_digest(path)
+        key = self._key(digest, name, every)
         found = self.get(key)
-        if found is None and every != 1:
-            full = self.get(self.key(path, name))
+        if found is None and every != 1:       # the file is read (hashed) once for both keys
+            full = self.get(self._key(digest, name))
             if full is not None:
                 found = full.subsampled(every or pose_every(full.fps))
         if found is not None:

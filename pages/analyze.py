@@ -189,7 +189,9 @@ with details:
         st.caption(f"Note: {plain(note)}")
 
 if result.known and choice_now is not None:
-    with st.expander("Save this session to a client"):
+    # keyed, like Model details: a rerun (the save's) cannot close it again
+    with st.expander("Save this session to a client", key="analyze_save_open",
+                     on_change="rerun"):
         client_form(choice_now)
 
 with video_slot:

@@ -92,7 +92,9 @@ client_name = clients[client]
 analysis = st.session_state.get("analysis")
 choice = st.session_state.get("choice")
 if analysis is not None and choice is not None:
-    with st.expander("Save the clip analysed on the Analyze page to this client"):
+    # keyed, its state on the server: a rerun (the save's) cannot close it again
+    with st.expander("Save the clip analysed on the Analyze page to this client",
+                     key="progress_save_open", on_change="rerun"):
         save_form(h, client, client_name, analysis, choice, key="progress")
 
 frame = h.progress(client)

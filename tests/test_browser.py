@@ -71,11 +71,15 @@ def app_url():
 
 @pytest.fixture(autouse=True)
 def screenshot_on_failure(request, page):
-    """What the page showed when a test failed: test-output/browser/failed-<test>.png."""
+    """What the page showed when a test failed: test-output/browser/failed-<test>.png, and
+    its text in the report (CI keeps the log, not the picture)."""
     yield
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         page.screenshot(path=OUT / f"failed-{request.node.name}.png", full_page=True)
+        state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
+        print(f"page at failure ({page.url}, script {state}):\n"
+              + page.locator("[data-testid=stMain]").inner_text(timeout=5000)[:3000])
 
 
 @pytest.fixture(scope="module")

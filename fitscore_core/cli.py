@@ -277,6 +277,9 @@ def cmd_synth_noise_report(args) -> None:
 
 
 def report_epoch(record: dict) -> None:
+    if "resumed_after" in record:
+        print(f"resumed: epochs 1-{record['resumed_after']} were done by an interrupted run "
+              "of this same job", file=sys.stderr, flush=True)
     fold = f"fold {record['fold']}  " if "fold" in record else ""
     print(f"{fold}epoch {record['epoch']:3d}  train {record['train_loss']:.3f}  "
           f"val {record['val_loss']:.3f}  acc {record['val_accuracy']:.1%}  "

@@ -31,6 +31,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer, save_scorer
 from fitscore_core.scorers.evaluation import evaluate, metrics, predict_rows
 from fitscore_core.scorers.labels import examples_from_labels, known_faults, read_labels, vocabulary
+from fitscore_core.scorers.resume import resume_path
 from fitscore_core.scorers.training import (Example, TrainConfig, fit_temperature, split_by_group,
                                             train_scorer)
 
@@ -79,6 +80,8 @@ def run_training(name: str, examples: list[Example], exercises: list[str], fault
                  data: dict, out: str | Path, cfg: TrainConfig, init: Scorer | None = None,
                  progress=None, extra_train: list[Example] = ()) -> tuple[Scorer, dict]:
     """Split, train, evaluate on the held-out test groups, save checkpoint + card atomically.
+    Interrupted, the same job run again continues after its last finished epoch
+    (`<out>.resume`, removed once the checkpoint is written).
     extra_train: more clips (posed by the real estimator) of which those whose group fell on
     the training side are trained on; validation and test stay the split's own."""
     started = time.time()
@@ -89,13 +92,15 @@ def run_training(name: str, examples: list[Example], exercises: list[str], fault
     data = data | {"clips": len(examples), "train_clips": len(train), "validation_clips":
                    len(val), "test_clips": len(test), "split": "by group (person / source "
                    "clip), 80/10/10"} | ({"posed_train_clips": len(extra)} if extra else {})
+    state = resume_path(out)
     scorer, history = train_scorer(name, train, val, exercises, faults, cfg, init=init,
-                                   progress=progress)
+                                   progress=progress, resume=state)
     scorer.temperature = fit_temperature(scorer, val)
     report = evaluate(scorer, test) if test else {}
     seconds = time.time() - started
     scorer.card = build_card(scorer, cfg, data, history, report, seconds)
     save_scorer(scorer, out)
+    state.unlink(missing_ok=True)         # only once the checkpoint is safely written
     return scorer, scorer.card
 
 

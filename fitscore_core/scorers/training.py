@@ -15,6 +15,7 @@ holds: score = their mean rep score, a fault is present when any of them has it 
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -26,6 +27,7 @@ from fitscore_core.errors import FitScoreError
 from fitscore_core.features import mirror_rows, normalize, resample
 from fitscore_core.pose.cleaning import fill_gaps, smooth
 from fitscore_core.scorers.checkpoints import Scorer, build_net
+from fitscore_core.scorers.resume import job_fingerprint, load_state, save_state
 
 FAULT_PRESENT = 0.2
 Progress = Callable[[int, int], None]
@@ -306,9 +308,12 @@ def evaluate_loss(net, items, n, cfg: TrainConfig) -> dict[str, float]:
 def train_scorer(name: str, train: list[Example], val: list[Example], exercises: list[str],
                  faults: list[str], cfg: TrainConfig = TrainConfig(),
                  settings: FeatureSettings = FEATURES, init: Scorer | None = None,
-                 progress: Callable[[dict], None] | None = None) -> tuple[Scorer, list[dict]]:
+                 progress: Callable[[dict], None] | None = None,
+                 resume: Path | None = None) -> tuple[Scorer, list[dict]]:
     """Train (or fine-tune `init`) with early stopping on validation loss; returns the best
-    epoch's scorer and the per-epoch history."""
+    epoch's scorer and the per-epoch history. `resume`: a file for the loop state, written
+    after every epoch; a run of the same job finding it continues after its last epoch
+    (scorers/resume.py; the first new epoch's record says `resumed_after`)."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     n = settings.n_frames
@@ -319,8 +324,21 @@ def train_scorer(name: str, train: list[Example], val: list[Example], exercises:
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs))
     val_items = epoch_items(val, exercises, n, rng, augmenting=False)
     best, best_state, history, waited = float("inf"), None, [], 0
-    started = time.time()
-    for epoch in range(cfg.epochs):
+    fingerprint = job_fingerprint(name, cfg, train, val, exercises, faults) if resume else ""
+    state = load_state(resume, fingerprint) if resume else None
+    if state is not None:
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        best, best_state, history, waited = (state["best"], state["best_state"],
+                                             state["history"], state["waited"])
+    resumed_after = len(history) if state is not None else None
+    started = time.time() - (history[-1]["seconds"] if history else 0.0)
+    for epoch in range(len(history), cfg.epochs):
+        if history and waited >= cfg.patience:     # resumed after the stopping epoch
+            break
         net.train()
         items = epoch_items(train, exercises, n, rng, cfg.augment, cfg.windows_per_clip)
         order = rng.permutation(len(items))
@@ -339,15 +357,23 @@ def train_scorer(name: str, train: list[Example], val: list[Example], exercises:
         record.update({f"val_{k}": v for k, v in
                        evaluate_loss(net, val_items or items[:256], n, cfg).items()})
         history.append(record)
-        if progress is not None:
-            progress(record)
         if record["val_loss"] < best - 1e-4:
             best, waited = record["val_loss"], 0
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         else:
             waited += 1
-            if waited >= cfg.patience:
-                break
+        if resume:
+            save_state(resume, {"fingerprint": fingerprint, "net": net.state_dict(),
+                                "opt": opt.state_dict(), "sched": sched.state_dict(),
+                                "rng": rng.bit_generator.state,
+                                "torch_rng": torch.get_rng_state(), "best": best,
+                                "best_state": best_state, "history": history,
+                                "waited": waited})
+        if progress is not None:             # after the save: a reported epoch is kept
+            progress(record if resumed_after is None or epoch != resumed_after else
+                     record | {"resumed_after": resumed_after})
+        if waited >= cfg.patience:
+            break
     if best_state is not None:
         net.load_state_dict(best_state)
     net.eval()

@@ -336,9 +336,8 @@ def train_scorer(name: str, train: list[Example], val: list[Example], exercises:
                                              state["history"], state["waited"])
     resumed_after = len(history) if state is not None else None
     started = time.time() - (history[-1]["seconds"] if history else 0.0)
-    for epoch in range(len(history), cfg.epochs):
-        if history and waited >= cfg.patience:     # resumed after the stopping epoch
-            break
+    first = len(history) if waited < cfg.patience else cfg.epochs   # resumed after a stop
+    for epoch in range(first, cfg.epochs):
         net.train()
         items = epoch_items(train, exercises, n, rng, cfg.augment, cfg.windows_per_clip)
         order = rng.permutation(len(items))

@@ -4,6 +4,7 @@ continued; the state file goes once the checkpoint is written. Tiny models, a fe
 
 import pytest
 import torch
+from test_scorers import TINY  # the same tiny network sizes as the other training tests
 
 from fitscore_core.scorers.resume import job_fingerprint, load_state, resume_path
 from fitscore_core.scorers.train_job import run_training
@@ -12,7 +13,6 @@ from fitscore_core.scorers.training import TrainConfig, examples_from_synth, spl
 from fitscore_core.synth.dataset import FAULT_COLUMNS, generate_dataset
 from fitscore_core.synth.exercises import EXERCISES
 
-TINY = {"cnn1d": {"width": 16, "dilations": (1, 2)}, "lstm": {"hidden": 16, "layers": 1}}
 EXS, FAULTS = list(EXERCISES), list(FAULT_COLUMNS)
 
 

@@ -92,10 +92,14 @@ client_name = clients[client]
 analysis = st.session_state.get("analysis")
 choice = st.session_state.get("choice")
 if analysis is not None and choice is not None:
-    # keyed, its state on the server: a rerun (the save's) cannot close it again
-    with st.expander("Save the clip analysed on the Analyze page to this client",
-                     key="progress_save_open", on_change="rerun"):
-        save_form(h, client, client_name, analysis, choice, key="progress")
+    # Keyed, its state on the server: the save's rerun cannot close it again. The form is
+    # drawn only once the server knows it is open, so its Save button cannot be pressed
+    # while the opening's own rerun is still under way (a press then was lost 1 run in 15).
+    box = st.expander("Save the clip analysed on the Analyze page to this client",
+                      key="progress_save_open", on_change="rerun")
+    with box:
+        if box.open:
+            save_form(h, client, client_name, analysis, choice, key="progress")
 
 frame = h.progress(client)
 sessions = list(reversed(h.sessions(client)))

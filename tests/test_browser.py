@@ -297,8 +297,8 @@ def test_a_trainer_saves_a_session_sees_progress_downloads_the_pdf_and_deletes_t
     save_here.wait_for()                                 # drawn once the client exists
     wait_idle(page)
     save_here.click()
-    page.get_by_role("button", name="Save session").wait_for()
-    wait_idle(page)
+    page.get_by_role("button", name="Save session").wait_for()   # drawn by the opening's run
+    wait_idle(page)                                              # which is then over
     page.get_by_role("button", name="Save session").click()
     page.get_by_text("Saved squat_knees_caving_in.mp4 for Zoë Test-Client").wait_for()
     page.get_by_text("Sessions", exact=True).wait_for()

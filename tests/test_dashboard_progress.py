@@ -61,6 +61,9 @@ def test_saving_the_analysed_clip_shows_its_chart_and_downloads(data_home, analy
                        created="2025-01-01 10:00:00")
     at = page(analysis=analysis, choice=Choice("/nonexistent/x.mp4", "second.mp4", "digest"))
     assert len(at.get("plotly_chart")) == 1
+    assert not [b for b in at.button if b.label == "Save session"]   # its box still closed
+    at.session_state["progress_save_open"] = True                     # the trainer opens it
+    at.run()
     assert any("squat · 1 session" in s.value for s in at.subheader)
     assert any("first *squat*.mp4 · squat · score 76 · 3 reps · start" in t.value
                for t in at.text)                    # user text as plain text
@@ -68,7 +71,9 @@ def test_saving_the_analysed_clip_shows_its_chart_and_downloads(data_home, analy
     assert labels == ["PDF", "Reps CSV", "Angles CSV", "All sessions (CSV)"]
     save = next(b for b in at.button if b.label == "Save session")
     at.text_area[0].input("felt heavy")
-    save.click().run()
+    save.click()
+    at.session_state["progress_save_open"] = True   # AppTest sends no expander state back
+    at.run()
     assert not at.exception
     assert any("Saved second.mp4 for Anna" in s.value.replace("\\", "") for s in at.success)
     assert at.text_area[0].value == ""                    # the notes box emptied for the next

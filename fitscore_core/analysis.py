@@ -265,21 +265,23 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
 
 def analyze(path: str | Path, scorers: dict[str, Scorer], exercise: str | None = None,
             progress: Progress | None = None, backend=None, fps: float | None = None,
-            cache=None) -> Analysis:
+            cache=None, parts: int = 1) -> Analysis:
     """A video, OpenPose JSON folder or zip -> the full Analysis. `cache` (a
-    pose.cache.PoseCache) skips the pose estimator for a video whose content it has seen."""
-    seq = load_sequence(path, backend=backend, fps=fps, progress=progress, cache=cache)
+    pose.cache.PoseCache) skips the pose estimator for a video whose content it has seen;
+    `parts`: a video is posed in that many stretches side by side (pose/backends.py)."""
+    seq = load_sequence(path, backend=backend, fps=fps, progress=progress, cache=cache,
+                        parts=parts)
     return analyze_sequence(seq, scorers, exercise)
 
 
 def with_reference(result: Analysis, reference: str | Path,
                    scorers: dict[str, Scorer], progress: Progress | None = None,
-                   fps: float | None = None, cache=None) -> Analysis:
+                   fps: float | None = None, cache=None, parts: int = 1) -> Analysis:
     """Add the comparison with `reference` ("builtin" for the built-in execution of the
     client's exercise, or a clip) and the feedback. A reference clip's own exercise is
     recognised by the models, so comparing with another exercise is noticed (and noted).
-    An analysis of an "unknown" exercise is not compared (said in its notes). `cache` as
-    for analyze (a reference video's pose)."""
+    An analysis of an "unknown" exercise is not compared (said in its notes). `cache`
+    and `parts` as for analyze (a reference video's pose)."""
     exercise = result.exercise
     if not result.known:
         return replace(result, notes=result.notes + (
@@ -289,7 +291,8 @@ def with_reference(result: Analysis, reference: str | Path,
         ref = builtin_reference(exercise)
     else:
         try:
-            own = analyze(reference, scorers, progress=progress, fps=fps, cache=cache)
+            own = analyze(reference, scorers, progress=progress, fps=fps, cache=cache,
+                          parts=parts)
         except FitScoreError as error:
             raise FitScoreError(f"The reference clip {Path(reference).name}: {error}") from None
         ref = reference_from_sequence(own.sequence, own.exercise if own.known else None,

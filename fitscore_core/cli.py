@@ -88,11 +88,13 @@ def cmd_info(args) -> None:
 
 
 def cmd_extract(args) -> None:
+    from fitscore_core.config import ONE_CLIP_POSE_PARTS
     from fitscore_core.pose.inputs import load_sequence
     from fitscore_core.pose.openpose_json import write_openpose
     bar = ProgressBar("pose")
     try:
-        seq = load_sequence(args.input, progress=bar, smoothing=not args.no_smooth)
+        seq = load_sequence(args.input, progress=bar, smoothing=not args.no_smooth,
+                            parts=ONE_CLIP_POSE_PARTS)
     finally:
         bar.close()
     write_openpose(seq, args.out, name=Path(args.input).stem)
@@ -102,12 +104,12 @@ def cmd_extract(args) -> None:
 
 
 def cmd_tensor(args) -> None:
-    from fitscore_core.config import FEATURES
+    from fitscore_core.config import FEATURES, ONE_CLIP_POSE_PARTS
     from fitscore_core.features import ROW_LABELS, normalize, to_model_input
     from fitscore_core.pose.inputs import load_sequence
     bar = ProgressBar("pose")
     try:
-        seq = load_sequence(args.input, fps=args.fps, progress=bar)
+        seq = load_sequence(args.input, fps=args.fps, progress=bar, parts=ONE_CLIP_POSE_PARTS)
     finally:
         bar.close()
     features = normalize(seq)
@@ -530,18 +532,20 @@ def cmd_analyze(args) -> None:
     import json
 
     from fitscore_core.analysis import analyze, load_scorers
+    from fitscore_core.config import ONE_CLIP_POSE_PARTS
     scorers, cache = load_scorers(args.models), pose_cache(args)
     bar = ProgressBar("pose")
     try:
         result = analyze(args.input, scorers, exercise=args.exercise, progress=bar, fps=args.fps,
-                         cache=cache)
+                         cache=cache, parts=ONE_CLIP_POSE_PARTS)
     finally:
         bar.close()
     if args.reference:
         from fitscore_core.analysis import with_reference
         bar = ProgressBar("reference pose")
         try:
-            result = with_reference(result, args.reference, scorers, progress=bar, cache=cache)
+            result = with_reference(result, args.reference, scorers, progress=bar, cache=cache,
+                                    parts=ONE_CLIP_POSE_PARTS)
         finally:
             bar.close()
     print(format_analysis(result))

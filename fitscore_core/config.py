@@ -5,6 +5,7 @@
     (120.0, 150)
 """
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class FeatureSettings:
     min_confidence: float = 0.3
     normalization: str = "centre-midhip-or-neck/median-torso-or-limbs/seen-in-frame"
 
+
+# A clip analysed on its own (the dashboard, `analyze`) is posed as this many stretches side
+# by side (pose/backends.py): one MediaPipe keeps about one core busy. Batch and training
+# keep 1, since they already work on several clips side by side.
+ONE_CLIP_POSE_PARTS = min(2, os.cpu_count() or 1)
 
 LIMITS = Limits()
 FEATURES = FeatureSettings()

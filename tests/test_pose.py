@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +92,84 @@ def test_at_the_models_rate_every_2nd_frame_is_posed_and_the_rest_interpolated(d
     assert (seq.n_frames, seq.fps) == (60, 30.0)
     on_every_frame = MultiPoseFrames([k[None] for k in seq.keypoints], seq.fps)
     assert_tracks_the_figure(on_every_frame, truth)        # the frames between too
+
+
+def test_a_clip_posed_in_two_parts_side_by_side_is_the_same_clip(demo):
+    path, truth = demo                                     # 60 frames: two stretches of 30
+    one_pass = estimate_poses(path, every=1)
+    calls, callers = [], set()
+
+    def progress(done, total):
+        calls.append((done, total))
+        callers.add(threading.current_thread())
+    two = estimate_poses(path, every=1, parts=2, progress=progress)
+    assert (two.n_frames, two.fps, two.size, two.backend) == (60, 30.0, (640, 480),
+                                                              "mediapipe-pose-full")
+    assert [d for d, _ in calls] == list(range(1, 61)) and {t for _, t in calls} == {60}
+    assert callers == {threading.main_thread()}           # Streamlit draws from this one only
+    for a, b in zip(one_pass.people[:30], two.people[:30]):  # the first stretch is one pass
+        np.testing.assert_array_equal(a, b)
+    assert_tracks_the_figure(two, truth)                   # and the second finds the figure
+    assert not [t for t in threading.enumerate() if t.name.startswith("fitscore-")]
+
+
+class CountedBackend:
+    """Stands in for MediaPipeBackend: counts how many are made. With `fail_at`, the second
+    one made raises that many frames in, and the first works slowly once it has (50 ms a
+    frame, as MediaPipe does), so it is still busy when the error comes."""
+    made: list = []
+    fail_at: int | None = None
+    failed = threading.Event()
+
+    def __init__(self):
+        self.name, self.calls = "mediapipe-pose-full", 0
+        CountedBackend.made.append(self)
+
+    def __call__(self, frame):
+        self.calls += 1
+        if self.fail_at is not None:
+            if self is not self.made[0]:
+                if self.calls == self.fail_at:
+                    self.failed.set()
+                    raise RuntimeError("model crashed")
+            else:
+                self.failed.wait(10)
+                time.sleep(0.05)
+        return np.ones((1, 25, 3), np.float32)
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def test_a_failing_part_stops_every_part(tmp_path, monkeypatch):
+    from fitscore_core.pose import backends
+    path = tmp_path / "clip.mp4"
+    write_clip(path, [make_background(160, 120)] * 90)
+    monkeypatch.setattr(backends, "MediaPipeBackend", CountedBackend)
+    monkeypatch.setattr(CountedBackend, "made", [])
+    monkeypatch.setattr(CountedBackend, "fail_at", 5)
+    monkeypatch.setattr(CountedBackend, "failed", threading.Event())
+    with pytest.raises(RuntimeError, match="model crashed"):
+        estimate_poses(path, every=1, parts=2)
+    assert len(CountedBackend.made) == 2
+    assert CountedBackend.made[0].calls < 45                # stopped before its stretch's end
+    assert not [t for t in threading.enumerate() if t.name.startswith("fitscore-")]
+
+
+def test_a_short_clip_is_posed_in_one_pass(tmp_path, monkeypatch):
+    from fitscore_core.pose import backends
+    path = tmp_path / "clip.mp4"
+    write_clip(path, [make_background(160, 120)] * 59)     # under two stretches of 30
+    monkeypatch.setattr(backends, "MediaPipeBackend", CountedBackend)
+    monkeypatch.setattr(CountedBackend, "made", [])
+    frames = estimate_poses(path, every=1, parts=2)
+    assert frames.n_frames == 59 and len(CountedBackend.made) == 1
 
 
 def test_hd_clip_is_posed_small_and_answered_in_original_pixels(tmp_path):

@@ -222,6 +222,22 @@ def test_an_entry_posed_on_every_frame_serves_the_models_rate(tmp_path, clip, es
         np.testing.assert_array_equal(a, b)
 
 
+def test_poses_in_parts_have_their_own_entry_and_a_one_pass_entry_serves_them(tmp_path, clip,
+                                                                             estimator):
+    cache = PoseCache(tmp_path / "cache")
+    one_pass = cache.poses(clip, every=None)
+    in_parts = cache.poses(clip, every=None, parts=2)     # the one pass serves: not posed again
+    assert len(estimator) == 1 and cache.hits == 1
+    assert all(np.array_equal(a, b) for a, b in zip(one_pass.people, in_parts.people))
+    assert cache.key(clip, "fake-backend", None, parts=2) != cache.key(clip, "fake-backend",
+                                                                       None)
+    other = PoseCache(tmp_path / "other")
+    other.poses(clip, every=None, parts=2)                # posed in parts, kept under their key
+    assert len(estimator) == 2
+    assert [p.stem for p in (tmp_path / "other").glob("*.npz")] == [
+        other.key(clip, "mediapipe-pose-full", None, parts=2)]
+
+
 def test_load_sequence_poses_at_the_models_rate_and_fills_every_frame(tmp_path, clip,
                                                                      estimator):
     cache = PoseCache(tmp_path / "cache")
@@ -262,7 +278,7 @@ def squat_estimator(monkeypatch):
     file (so the analysis succeeds), recording the files it ran on."""
     calls = []
 
-    def extract(path, backend=None, progress=None, limits=None, every=1):
+    def extract(path, backend=None, progress=None, limits=None, every=1, parts=1):
         calls.append(Path(path).name)
         return MultiPoseFrames([k[None] for k in SQUAT], 30.0, (640, 480), str(path),
                                "fake-backend")
@@ -323,8 +339,10 @@ def test_cli_analyze_and_batch_use_the_default_folder(tmp_path, videos, squat_es
     assert "0 clip(s) found, 1 estimated" in out and "1 clip(s) found, 0 estimated" in out
     assert main(["batch", str(videos), "--out", str(tmp_path / "r.csv"), "--models",
                  str(models_dir)]) == 0
-    assert squat_estimator == ["anna.mp4", "ben.mp4"]
-    assert "2 clip(s) found, 1 estimated" in capsys.readouterr().out
+    # analyze posed one clip in two stretches side by side; batch poses in one pass, so
+    # anna's content is posed again (once: its copy then finds it), under its own key
+    assert squat_estimator == ["anna.mp4", "anna copy.mov", "ben.mp4"]
+    assert "1 clip(s) found, 2 estimated" in capsys.readouterr().out
 
 
 def test_cli_cache_dir_overrides_the_default(tmp_path, videos, squat_estimator, models_dir,

@@ -154,6 +154,16 @@ def test_iter_frames_downscales_and_counts(tmp_path):
     assert [f.shape for _, f, _ in iter_frames(path)] == [(720, 1280, 3)] * 6
 
 
+def test_iter_frames_from_a_later_frame_gives_the_same_frames(tmp_path):
+    path = tmp_path / "clip.mp4"
+    write_demo_clip(path, width=320, height=240, n_frames=8)
+    every = list(iter_frames(path))
+    later = list(iter_frames(path, first=5))
+    assert [i for i, _, _ in later] == [5, 6, 7]
+    for (i, frame, _), (j, again, _) in zip(every[5:], later):
+        assert i == j and np.array_equal(frame, again)
+
+
 def _rotate_90(src: Path, dst: Path) -> Path:
     """Copy an MP4 with its track matrix set to "display turned 90° clockwise" (phones do)."""
     data = bytearray(src.read_bytes())

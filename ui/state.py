@@ -18,6 +18,7 @@ import streamlit as st
 from fitscore_core.analysis import (Analysis, analyze, load_scorers, with_attributions,
                                     with_reference)
 from fitscore_core.annotate import annotated_video_bytes, has_video
+from fitscore_core.config import ONE_CLIP_POSE_PARTS
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.cache import PoseCache
 from ui.model_folders import SHIPPED, stamp
@@ -110,10 +111,11 @@ def analysis_for(digest: str, exercise: str | None, reference: str, reference_di
     scorers, poses = scorers_in(folder, folder_stamp), PoseCache()
     bar = ProgressBar(f"Finding the pose in {plain(_label)}")
     try:
-        result = analyze(_path, scorers, exercise=exercise, progress=bar, cache=poses)
+        result = analyze(_path, scorers, exercise=exercise, progress=bar, cache=poses,
+                         parts=ONE_CLIP_POSE_PARTS)
     finally:
         bar.close()
-    return with_reference(result, reference, scorers, cache=poses)
+    return with_reference(result, reference, scorers, cache=poses, parts=ONE_CLIP_POSE_PARTS)
 
 
 @st.cache_data(show_spinner="Working out what drove each score…", max_entries=16)

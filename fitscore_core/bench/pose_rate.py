@@ -1,5 +1,6 @@
-"""Benchmark: pose on every frame vs every k-th frame (the models' rate, pose/rate.py), on
-the shipped samples: pose time, PCK@0.2 against the ground truth, scores and rep counts.
+"""Benchmark: pose on every frame vs every k-th frame (the models' rate, pose/rate.py), and
+at that rate in one pass vs two stretches side by side (pose/backends.py), on the shipped
+samples: pose time, PCK@0.2 against the ground truth, scores and rep counts.
 
     >>> from fitscore_core.bench.pose_rate import bench_pose_rate, format_rows
     >>> print(format_rows(bench_pose_rate()))                          # doctest: +SKIP
@@ -26,11 +27,13 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_videos"
 MODEL_JOINTS = list(range(15))
 
 
-def posed(path: Path, every: int, backend) -> tuple[object, float]:
-    """(cleaned PoseSequence on every video frame, seconds of pose work)."""
+def posed(path: Path, every: int, backend, parts: int = 1) -> tuple[object, float]:
+    """(cleaned PoseSequence on every video frame, seconds of pose work). parts > 1 makes
+    its own MediaPipe per stretch (backend unused), start-up included in the seconds."""
     n = probe_video(path).frame_count
     started = time.perf_counter()
-    frames = require_person(estimate_poses(path, backend, every=every))
+    frames = require_person(estimate_poses(path, None if parts > 1 else backend, every=every,
+                                           parts=parts))
     seconds = time.perf_counter() - started
     seq = clean(frames)
     if every > 1:
@@ -47,13 +50,14 @@ def bench_pose_rate(samples: Path = SAMPLES) -> list[dict]:
             path = samples / clip["video"]
             truth = np.load(samples / clip["ground_truth"])["keypoints"]
             k = pose_every(probe_video(path).fps)
-            for every in sorted({1, k}):
-                seq, seconds = posed(path, every, backend)
+            for every, parts in sorted({(1, 1), (k, 1), (k, 2)}):
+                seq, seconds = posed(path, every, backend, parts)
                 n = min(len(truth), seq.n_frames)
                 score = pck(seq.keypoints[:n, MODEL_JOINTS], truth[:n, MODEL_JOINTS, :2],
                             torso_length(truth[:n]))
                 result = analyze_sequence(seq, scorers)
-                rows.append({"clip": clip["name"], "every": every, "pose_s": seconds,
+                rows.append({"clip": clip["name"], "every": every, "parts": parts,
+                             "pose_s": seconds,
                              "pck": score, "exercise": result.exercise,
                              **{f"{m}_score": p.score for m, p in result.predictions.items()},
                              "reps": len(next(iter(result.predictions.values())).reps)})
@@ -61,9 +65,10 @@ def bench_pose_rate(samples: Path = SAMPLES) -> list[dict]:
 
 
 def format_rows(rows: list[dict]) -> str:
-    head = f"{'clip':<24} {'k':>2} {'pose s':>7} {'PCK':>6} {'exercise':<14} cnn1d  lstm reps"
+    head = (f"{'clip':<24} {'k':>2} {'parts':>5} {'pose s':>7} {'PCK':>6} {'exercise':<14} "
+            "cnn1d  lstm reps")
     return "\n".join([head] + [
-        f"{r['clip']:<24} {r['every']:>2} {r['pose_s']:>7.2f} {r['pck']:>6.3f} "
+        f"{r['clip']:<24} {r['every']:>2} {r['parts']:>5} {r['pose_s']:>7.2f} {r['pck']:>6.3f} "
         f"{r['exercise']:<14} {r['cnn1d_score']:>5.0f} {r['lstm_score']:>5.0f} {r['reps']:>4}"
         for r in rows])
 

@@ -42,6 +42,7 @@ T = TypeVar("T")
 
 PREFETCH_FRAMES = 8  # decoded frames waiting for the backend; bounds memory at 4K too
 DEFAULT_BACKEND_NAME = "mediapipe-pose-full"  # what MediaPipeBackend() is called
+MIN_PART_FRAMES = 30  # posed frames a stretch needs to be worth its own MediaPipe start-up
 
 
 class PoseBackend(Protocol):
@@ -208,43 +209,117 @@ def require_person(frames: MultiPoseFrames) -> MultiPoseFrames:
 
 def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
                    progress: Progress | None = None, limits: Limits = LIMITS,
-                   every: int | None = 1) -> MultiPoseFrames:
+                   every: int | None = 1, parts: int = 1) -> MultiPoseFrames:
     """extract_poses without the check that someone was found (what a cache keeps).
 
     Frames are shrunk to limits.pose_max_side before the backend (pose models work at a few
     hundred pixels anyway) and keypoints are scaled back. progress(done, total) is called as
-    frames complete; its last call has done == total.
+    frames complete, in the calling thread; its last call has done == total.
 
     every: run the backend on every `every`-th frame only (0, k, 2k, ...): the result is
     at fps / every (pose/rate.py interpolates it back to the video's frames); None: at the
     models' rate, pose_every(the video's fps).
+
+    parts: pose the clip as this many consecutive stretches side by side, each with its own
+    MediaPipe (the default backend only; one MediaPipe uses about one core): on 2 cores one
+    clip is posed in about half the time. A stretch after the first finds the person afresh
+    at its first frame, as MediaPipe does at a clip's start, so the poses next to a join
+    differ a little from one pass's (cached under their own key, pose/cache.py).
     """
     info = probe_video(path, limits)
     every = pose_every(info.fps) if every is None else int(every)
-    decoded = 0
-    own = MediaPipeBackend() if backend is None else None
-    pose: PoseBackend = own if own is not None else backend
-    if own is None and hasattr(pose, "reset"):
-        pose.reset()
-    people: list[np.ndarray] = []
     total = max(-(-info.frame_count // every), 1)
-    # closing(): if the backend raises, stop the decoder now, not when the traceback is freed
-    try:
-        with closing(prefetch(iter_frames(path, limits.pose_max_side, limits))) as stream:
-            for index, frame, scale in stream:
-                decoded = index + 1
-                if index % every:
-                    continue
-                kps = np.array(pose(frame), np.float32).reshape(-1, 25, 3)
-                kps[..., :2] /= scale
-                people.append(kps)
-                if progress is not None:
-                    progress(min(len(people), total), total)
-    finally:
-        if own is not None:
-            own.close()
+    parts = 1 if backend is not None else max(1, min(int(parts), total // MIN_PART_FRAMES))
+    starts = [round(total * i / parts) * every for i in range(parts)]
+    stretches = list(zip(starts, starts[1:] + [None]))     # video frames [start, stop)
+    if parts == 1:
+        own = MediaPipeBackend() if backend is None else None
+        pose: PoseBackend = own if own is not None else backend
+        if own is None and hasattr(pose, "reset"):
+            pose.reset()
+        people: list[np.ndarray] = []
+
+        def found(kps: np.ndarray) -> None:
+            people.append(kps)
+            if progress is not None:
+                progress(min(len(people), total), total)
+        try:
+            decoded = _pose_stretch(path, 0, None, every, limits, pose, found)
+        finally:
+            if own is not None:
+                own.close()
+        stretch_people = [people]
+    else:
+        stretch_people, decoded = _pose_side_by_side(path, stretches, every, limits,
+                                                     progress, total)
+    people = [kps for stretch in stretch_people for kps in stretch]
     if progress is not None and len(people) != total:
         progress(len(people), len(people))  # the header's count was a little off
     return MultiPoseFrames(people=people, fps=info.fps / every, size=(info.width, info.height),
-                           source=str(path), backend=pose.name, every=every,
+                           source=str(path), backend=DEFAULT_BACKEND_NAME if backend is None
+                           else backend.name, every=every,
                            video_frames=decoded if every > 1 else 0)
+
+
+def _pose_stretch(path: str | Path, start: int, stop: int | None, every: int, limits: Limits,
+                  pose: PoseBackend, found: Callable[[np.ndarray], None],
+                  cancelled: threading.Event | None = None) -> int:
+    """Pose video frames start, start + every, ... before stop (None: to the end), handing
+    each frame's people to found(); returns how many video frames were decoded."""
+    decoded = 0
+    # closing(): if the backend raises, stop the decoder now, not when the traceback is freed
+    with closing(prefetch(iter_frames(path, limits.pose_max_side, limits, first=start))
+                 ) as stream:
+        for index, frame, scale in stream:
+            if (stop is not None and index >= stop) or (cancelled and cancelled.is_set()):
+                break
+            decoded = index + 1
+            if index % every:
+                continue
+            kps = np.array(pose(frame), np.float32).reshape(-1, 25, 3)
+            kps[..., :2] /= scale
+            found(kps)
+    return decoded
+
+
+def _pose_side_by_side(path, stretches, every, limits, progress, total):
+    """Each stretch in its own thread with its own MediaPipe (both release the GIL while they
+    work); progress is reported here, in the caller's thread (Streamlit draws only from it).
+    The first error stops every stretch and is raised here."""
+    people: list[list[np.ndarray]] = [[] for _ in stretches]
+    decoded = [0] * len(stretches)
+    events: queue.Queue = queue.Queue()
+    cancelled = threading.Event()
+
+    def work(k: int, start: int, stop: int | None) -> None:
+        try:
+            with MediaPipeBackend() as pose:
+                decoded[k] = _pose_stretch(path, start, stop, every, limits, pose,
+                                           lambda kps: (people[k].append(kps), events.put(1)),
+                                           cancelled)
+        except BaseException as exc:  # handed to the caller, who raises it
+            events.put(exc)
+        else:
+            events.put(None)
+
+    threads = [threading.Thread(target=work, args=(k, *s), name=f"fitscore-pose-{k}",
+                                daemon=True) for k, s in enumerate(stretches)]
+    for t in threads:
+        t.start()
+    done = finished = 0
+    try:
+        while finished < len(threads):
+            event = events.get()
+            if isinstance(event, BaseException):
+                raise event
+            if event is None:
+                finished += 1
+            else:
+                done += 1
+                if progress is not None:
+                    progress(min(done, total), total)
+    finally:
+        cancelled.set()
+        for t in threads:
+            t.join()
+    return people, decoded[-1]

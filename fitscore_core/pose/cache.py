@@ -101,14 +101,17 @@ class PoseCache:
         self.hits = self.misses = 0
         self.damaged = 0      # entries found but not trusted (counted in misses too)
 
-    def key(self, path: str | Path, backend_name: str, every: int | None = 1) -> str:
-        return self._key(file_digest(path), backend_name, every)
+    def key(self, path: str | Path, backend_name: str, every: int | None = 1,
+            parts: int = 1) -> str:
+        return self._key(file_digest(path), backend_name, every, parts)
 
     @staticmethod
-    def _key(digest: str, backend_name: str, every: int | None = 1) -> str:
+    def _key(digest: str, backend_name: str, every: int | None = 1, parts: int = 1) -> str:
         tag = f"{digest}|{backend_name}|{LIMITS.pose_max_side}|{FORMAT}"
         if every != 1:       # the rate follows from the content (its fps): None = the models'
             tag += f"|every={every or 'models'}@{FEATURES.fps:g}"
+        if parts != 1:
+            tag += f"|parts={parts}"
         return hashlib.sha256(tag.encode()).hexdigest()[:40]
 
     def get(self, key: str) -> MultiPoseFrames | None:
@@ -146,14 +149,17 @@ class PoseCache:
             raise
 
     def poses(self, path: str | Path, backend=None, progress=None,
-              every: int | None = 1) -> MultiPoseFrames:
+              every: int | None = 1, parts: int = 1) -> MultiPoseFrames:
         """The clip's MultiPoseFrames: from the cache, else estimated (and then stored).
-        every: pose every k-th frame; None: at the models' rate (estimate_poses)."""
+        every: pose every k-th frame; None: at the models' rate; parts: stretches posed side
+        by side (estimate_poses). An entry posed in one pass serves a request for parts."""
         from fitscore_core.pose.backends import (DEFAULT_BACKEND_NAME, estimate_poses,
                                                  require_person)
         name, digest = getattr(backend, "name", DEFAULT_BACKEND_NAME), file_digest(path)
-        key = self._key(digest, name, every)
+        key = self._key(digest, name, every, parts)
         found = self.get(key)
+        if found is None and parts != 1:
+            found = self.get(self._key(digest, name, every))
         if found is None and every != 1:       # the file is read (hashed) once for both keys
             full = self.get(self._key(digest, name))
             if full is not None:
@@ -164,6 +170,7 @@ class PoseCache:
                 progress(found.n_frames, found.n_frames)
             return require_person(replace(found, source=str(path)))
         self.misses += 1
-        frames = estimate_poses(path, backend=backend, progress=progress, every=every)
+        frames = estimate_poses(path, backend=backend, progress=progress, every=every,
+                                parts=parts)
         self.put(key, frames)              # a clip with nobody in it is remembered too
         return require_person(frames)

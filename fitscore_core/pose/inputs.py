@@ -29,35 +29,38 @@ def input_kind(path: str | Path) -> str:
 
 def load_poses(path: str | Path, backend=None, fps: float | None = None,
                progress: Progress | None = None, cache=None,
-               every: int | None = 1) -> MultiPoseFrames:
+               every: int | None = 1, parts: int = 1) -> MultiPoseFrames:
     """Everyone found in each frame: pose estimation for a video, import for OpenPose JSON.
 
     `fps` overrides the frame rate of OpenPose JSON (which does not record it); `backend`
     defaults to MediaPipe for videos; `cache` (a pose.cache.PoseCache) skips the estimator
     for a video whose content it has seen; `every`: a video is posed on every k-th frame
-    (None: at the models' rate, pose/rate.py). JSON always has every frame.
+    (None: at the models' rate, pose/rate.py), in `parts` stretches side by side
+    (estimate_poses). JSON always has every frame.
     """
     if input_kind(path) == "video":
         if cache is not None:
-            return cache.poses(path, backend=backend, progress=progress, every=every)
+            return cache.poses(path, backend=backend, progress=progress, every=every,
+                               parts=parts)
         from fitscore_core.pose.backends import (  # mediapipe only when a video needs it
             estimate_poses,
             require_person,
         )
-        return require_person(estimate_poses(path, backend, progress, every=every))
+        return require_person(estimate_poses(path, backend, progress, every=every,
+                                             parts=parts))
     from fitscore_core.pose.openpose_json import read_openpose
     return read_openpose(path, fps=fps)
 
 
 def load_sequence(path: str | Path, backend=None, fps: float | None = None,
                   progress: Progress | None = None, smoothing: bool = True,
-                  cache=None, every: int | None = None) -> PoseSequence:
+                  cache=None, every: int | None = None, parts: int = 1) -> PoseSequence:
     """INPUT -> the main person's cleaned BODY_25 PoseSequence, on every frame of the input.
 
     A video is posed at the models' rate by default (every=None: every 2nd frame of a 30 fps
     clip, pose/rate.py) and the skeleton interpolated onto the frames between; every=1
     poses every frame."""
-    frames = load_poses(path, backend, fps, progress, cache, every)
+    frames = load_poses(path, backend, fps, progress, cache, every, parts)
     seq = clean(frames, smoothing=smoothing)
     if frames.every > 1:
         seq = upsample(seq, frames.every, frames.frames_in_video)

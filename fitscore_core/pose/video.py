@@ -284,9 +284,11 @@ def decode_limit(fps: float, limits: Limits = LIMITS) -> int:
     return int((limits.max_duration_s + DECODE_MARGIN_S) * rate)
 
 
-def iter_frames(path: str | Path, max_side: int | None = None, limits: Limits = LIMITS
-                ) -> Iterator[tuple[int, np.ndarray, float]]:
-    """Yield (index, frame_bgr, scale) for every frame, shrunk to max_side when larger.
+def iter_frames(path: str | Path, max_side: int | None = None, limits: Limits = LIMITS,
+                first: int = 0) -> Iterator[tuple[int, np.ndarray, float]]:
+    """Yield (index, frame_bgr, scale) for every frame from `first` on, shrunk to max_side
+    when larger (the frames before `first` are decoded, since a video can only be read in
+    order, but neither converted nor shrunk).
 
     Raises FitScoreError if decoding stops clearly short of the header's frame count: a
     half-copied file must not pass for a short clip; and once more frames are decoded than
@@ -305,13 +307,14 @@ def iter_frames(path: str | Path, max_side: int | None = None, limits: Limits = 
         most = decode_limit(fps, limits)
         n = 0
         while True:
-            ok, frame = cap.read()
+            ok, frame = cap.read() if n >= first else (cap.grab(), None)
             if not ok:
                 break
             if n >= most:
                 raise _too_long_while_decoding(path.name, expected, fps, limits)
-            small, scale = downscale(frame, max_side)
-            yield n, small, scale
+            if frame is not None:
+                small, scale = downscale(frame, max_side)
+                yield n, small, scale
             n += 1
         if expected and n < MIN_READ_FRACTION * expected:
             raise FitScoreError(f"{path.name} is truncated or damaged: only {n} of {expected} "

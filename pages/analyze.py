@@ -189,10 +189,14 @@ with details:
         st.caption(f"Note: {plain(note)}")
 
 if result.known and choice_now is not None:
-    # keyed, like Model details: a rerun (the save's) cannot close it again
-    with st.expander("Save this session to a client", key="analyze_save_open",
-                     on_change="rerun"):
-        client_form(choice_now)
+    # Keyed, like Model details: a rerun (the save's) cannot close it again. Its form is
+    # drawn once the server knows it is open, so no press can land during the opening's
+    # rerun (as on Progress).
+    save_box = st.expander("Save this session to a client", key="analyze_save_open",
+                           on_change="rerun")
+    with save_box:
+        if save_box.open:
+            client_form(choice_now)
 
 with video_slot:
     try:

@@ -32,8 +32,8 @@ def test_first_visit_shows_both_models_for_the_default_sample():
     marks = timeline(core_analysis())
     assert [m.kind for m in marks].count("rep") == len(core_answer()["cnn1d"].reps) > 0
     assert [b.label for b in at.button] == ["Analyze"] + [
-        m.label + (f" (rep {m.rep})" if m.kind == "fault" else "") for m in marks] + [
-        "Create client"]                                  # save to a (new) client
+        m.label + (f" (rep {m.rep})" if m.kind == "fault" else "") for m in marks]
+    assert [e.label for e in at.expander][-1] == "Save this session to a client"  # closed
     verdict = make_verdict(core_analysis())               # the headline a trainer reads out
     assert unplain(at.subheader[0].value) == verdict.headline
     assert [unplain(m.value) for m in at.markdown if m.value.startswith("- **")][:1] == [
@@ -108,7 +108,9 @@ def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
 def test_the_analysis_is_saved_to_a_client_created_on_the_analyze_page(tmp_path, monkeypatch):
     from fitscore_core.history import History
     monkeypatch.setenv("FITSCORE_DATA_HOME", str(tmp_path))
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at.session_state["analyze_save_open"] = True                  # the trainer opens the box
+    at.run()
     name_box = next(t for t in at.text_input if t.label == "New client's name")
     name_box.input("Ana <b>Silva</b>")
     next(b for b in at.button if b.label == "Create client").click().run()

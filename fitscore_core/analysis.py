@@ -10,7 +10,10 @@ reference (`with_reference`), the joint-by-joint comparison and the written feed
 `with_attributions`, what drove each model's score.
 
 Honest answers (issue 12):
-  - **one exercise**: the user's choice, else the more confident model's answer. A model
+  - **one exercise**: the user's choice, else the more confident model's answer, unless
+    the two models together are not sure of it (their mean probability of it under
+    MIN_KNOWN_CONFIDENCE, as when two fairly sure models name different exercises): then
+    "unknown" (`choose_exercise`). A model
     that named another one is asked again with that exercise (`predict(..., exercise=)`), so
     every score, fault, the comparison and the feedback are of ONE exercise; what each model
     first answered is kept (`own_predictions`) and the disagreement is said in the notes;
@@ -45,7 +48,13 @@ from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
-from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction, known_exercises, predict
+from fitscore_core.scorers.scoring import (
+    MIN_KNOWN_CONFIDENCE,
+    UNKNOWN,
+    ModelPrediction,
+    known_exercises,
+    predict,
+)
 
 MODEL_NAMES = ("cnn1d", "lstm")
 NO_VIEW = CameraView("unknown", None, float("nan"), 0.0, "not estimated")
@@ -65,6 +74,23 @@ def confidence(p: ModelPrediction) -> float:
     if p.exercise in probs:
         return float(probs[p.exercise])
     return 1.0 - max(probs.values(), default=0.0) if p.exercise == UNKNOWN else 0.0
+
+
+def undecided(own: dict[str, ModelPrediction], chosen: str) -> bool:
+    """Whether `chosen` is "unknown" although the surer model named an exercise."""
+    return (chosen == UNKNOWN and bool(own)
+            and max(own.values(), key=confidence).exercise != UNKNOWN)
+
+
+def joint_confidence(own: dict[str, ModelPrediction], exercise: str) -> float:
+    """How sure the models are of `exercise` together: the mean of their (calibrated)
+    probabilities of it; of "unknown", 1 - that of the likeliest known exercise."""
+    def mean(name: str) -> float:
+        return sum(p.exercise_probs.get(name, 0.0) for p in own.values()) / max(len(own), 1)
+    if exercise != UNKNOWN:
+        return mean(exercise)
+    known = {e for p in own.values() for e in p.exercise_probs if e != UNKNOWN}
+    return 1.0 - max(map(mean, known), default=0.0)
 
 
 def _no_answer(p: ModelPrediction, exercise: str, reason: str) -> ModelPrediction:
@@ -111,6 +137,12 @@ class Analysis:
         return len(set(self.own_exercise.values())) == 1
 
     @property
+    def undecided(self) -> bool:
+        """"unknown" because the models together were not sure of what the surer one named."""
+        return self.chosen_by == "models" and undecided(self.own_predictions or
+                                                        self.predictions, self.exercise)
+
+    @property
     def known(self) -> bool:
         """False when the exercise is "unknown": no score, faults or comparison."""
         return self.exercise != UNKNOWN
@@ -130,6 +162,7 @@ class Analysis:
                      "yaw_deg": number(self.view.yaw_deg, 1),
                      "confidence": self.view.confidence, "why": self.view.why},
             "exercise": self.exercise, "exercise_chosen_by": self.chosen_by,
+            "exercise_confidence": number(joint_confidence(own, self.exercise), 4),
             "models": {name: {
                 "exercise": p.exercise,
                 "own_exercise": own[name].exercise if name in own else p.exercise,
@@ -163,26 +196,40 @@ def load_scorers(models_dir: str | Path | None = None) -> dict[str, Scorer]:
 
 
 def choose_exercise(own: dict[str, ModelPrediction], exercise: str | None) -> str:
-    """The user's choice, else the answer of the model most sure of its own."""
+    """The user's choice, else the answer of the model most sure of its own; "unknown" when
+    the models together are not sure of it (joint_confidence under MIN_KNOWN_CONFIDENCE:
+    a cnn1d 90 % sure of a squat beside an LSTM 90 % sure of a lunge knows nothing a
+    trainer can use). Models that never learnt "unknown" (a user's, trained from scratch)
+    always name their best exercise, as in scoring.recognise."""
     if exercise:
         return exercise
-    return max(own.values(), key=confidence).exercise
+    best = max(own.values(), key=confidence).exercise
+    if (best != UNKNOWN and all(UNKNOWN in p.exercise_probs for p in own.values())
+            and joint_confidence(own, best) < MIN_KNOWN_CONFIDENCE):
+        return UNKNOWN
+    return best
 
 
 def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -> str | None:
     """A note in a trainer's words when a model's own answer is not the chosen exercise."""
+    def thought(n: str, p: ModelPrediction) -> str:
+        return (f"the {n} model thought it was "
+                + ("none of the exercises it knows" if p.exercise == UNKNOWN
+                   else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})")
     others = {n: p for n, p in own.items() if p.exercise != chosen}
     if not others:
         return None
-    said = ", ".join(f"the {n} model thought it was "
-                     + ("none of the exercises it knows" if p.exercise == UNKNOWN
-                        else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})"
-                     for n, p in others.items())
+    said = ", ".join(thought(n, p) for n, p in others.items())
     what = ("none of the exercises FitScore knows" if chosen == UNKNOWN
             else f"a {words(chosen)}")
     if by_user:
         return (f"You chose {words(chosen)}; on its own {said}. Every score, fault and the "
                 f"comparison below are for {what}.")
+    if undecided(own, chosen):
+        return (f"The models disagree on the exercise: "
+                f"{', '.join(thought(n, p) for n, p in own.items())}. Together they are not "
+                f"{MIN_KNOWN_CONFIDENCE:.0%} sure of any, so FitScore does not name one; if it "
+                "is one of them, choose it yourself.")
     sure = [f"the {n} model ({confidence(p):.0%})" for n, p in own.items()
             if p.exercise == chosen]
     return (f"The models disagree on the exercise: {said}, while {' and '.join(sure)} "

@@ -8,7 +8,7 @@ in parallel processes (--workers N) or on a Ray cluster (--engine ray).
 One row per input: path, cnn1d_exercise, cnn1d_score, lstm_exercise, lstm_score, reps, error,
 exercise, view. `exercise` is the one exercise every score of the row is for (the user's
 --exercise, else the more confident model's answer; "unknown" when it is none FitScore
-knows); `<model>_exercise` is what that model itself answered (the user's choice when one
+knows, or when the two models together are not 50 % sure of it); `<model>_exercise` is what that model itself answered (the user's choice when one
 is given), `<model>_score` its score for `exercise` (empty when there is none: "unknown");
 `view` the camera view (front / diagonal / side / unknown); then the verdict's columns
 (batch_clip.verdict_columns): `score` (the integer the dashboard and the PDF show), `unknown`,

@@ -578,6 +578,7 @@ def cmd_evaluate_clips(args) -> None:
 
     from fitscore_core.analysis import load_scorers
     from fitscore_core.clip_eval import (
+        answer_names,
         clip_metrics,
         evaluate_clips,
         format_clip_report,
@@ -592,7 +593,7 @@ def cmd_evaluate_clips(args) -> None:
         results = evaluate_clips(rows, scorers, cache=cache, progress=bar)
     finally:
         bar.close()
-    metrics = clip_metrics(results, list(scorers))
+    metrics = clip_metrics(results, answer_names(scorers))
     print(format_clip_report(metrics))
     for r in results:
         if r.error:

@@ -28,7 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fitscore_core.analysis import analyze_sequence, confidence, own_answers
+from fitscore_core.analysis import (
+    analyze_sequence,
+    choose_exercise,
+    confidence,
+    joint_confidence,
+    own_answers,
+)
 from fitscore_core.errors import FitScoreError
 from fitscore_core.pose.inputs import Progress, input_kind, load_sequence
 from fitscore_core.scorers.checkpoints import Scorer
@@ -43,6 +49,12 @@ OPTIONAL = ("score", "label", "reps", "rep_frames", "fps")
 GOOD_LABELS, BAD_LABELS = ("correct", "good"), ("wrong", "bad")
 ECE_BINS = 10
 CONFIDENT = 0.9            # a wrong answer above this confidence is the costly kind
+ANSWER = "answer"          # FitScore's one answer (both models together), beside each model's
+
+
+def answer_names(scorers: dict[str, Scorer]) -> list[str]:
+    """What a report has a line for: each model, then FitScore's one answer."""
+    return [*scorers, ANSWER]
 
 
 @dataclass(frozen=True)
@@ -170,9 +182,21 @@ def _answer(own: ModelPrediction, scored: ModelPrediction | None, expected: str
                        len(scored.reps) if scored is not None else len(own.reps), expected)
 
 
+def _one_answer(own: dict[str, ModelPrediction], exercise: str,
+                scored: dict[str, ModelPrediction] | None, expected: str) -> ModelAnswer:
+    """FitScore's one answer: the analysis' exercise, how sure both models are of it together,
+    the verdict's score (the models' mean) and the most reps a model counted."""
+    scores = [p.score for p in (scored or {}).values() if math.isfinite(p.score)]
+    return ModelAnswer(exercise, joint_confidence(own, exercise),
+                       sum(scores) / len(scores) if scores else float("nan"),
+                       max((len(p.reps) for p in (scored or own).values()), default=0), expected)
+
+
 def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> ClipResult:
     """One clip through the user's path; a FitScoreError becomes the row's error."""
     expected = {name: expected_answer(row.exercise, s) for name, s in scorers.items()}
+    expected[ANSWER] = (row.exercise if all(e == row.exercise for e in expected.values())
+                        else UNKNOWN)
     base = ClipResult(row.label, row.exercise, expected, row.good, row.reps)
     try:
         fps = row.fps if input_kind(row.path) != "video" else None   # a video knows its fps
@@ -187,11 +211,13 @@ def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> Cli
             own = own_answers(features, scorers, seq.fps)
         except FitScoreError as error:
             return replace(base, error=str(error) or type(error).__name__)
-        return replace(base, refused=str(refusal),
-                       answers={n: _answer(p, None, expected[n]) for n, p in own.items()})
+        return replace(base, refused=str(refusal), answers={
+            n: _answer(p, None, expected[n]) for n, p in own.items()} | {
+            ANSWER: _one_answer(own, choose_exercise(own, None), None, expected[ANSWER])})
     own = analysis.own_predictions or analysis.predictions
     return replace(base, answers={name: _answer(own[name], p, expected[name])
-                                  for name, p in analysis.predictions.items()})
+                                  for name, p in analysis.predictions.items()} | {
+        ANSWER: _one_answer(own, analysis.exercise, analysis.predictions, expected[ANSWER])})
 
 
 def evaluate_clips(rows: list[EvalLabel], scorers: dict[str, Scorer], cache=None,

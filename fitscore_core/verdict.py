@@ -326,6 +326,10 @@ def _cues(analysis: Analysis, reps: list[RepVerdict]) -> list[Cue]:
 
 def _disagreement(analysis: Analysis) -> str | None:
     ex = words(analysis.exercise) if analysis.known else "none of the exercises FitScore knows"
+    if analysis.undecided:
+        return ("The two models do not agree on the exercise and together are not sure of "
+                "any, so FitScore names none: if it is one of the exercises it knows, "
+                "choose it and analyse again.")
     if not analysis.agree:
         if analysis.chosen_by == "user":
             return (f"You chose {ex}; the two models did not both see it on their own, so "

@@ -169,7 +169,8 @@ def test_an_exercise_the_model_does_not_know_expects_unknown(tmp_path, scorers):
     assert expected_answer("pull_up", scorers["cnn1d"]) == "unknown"
     clip = keypoint_clip(tmp_path, "jumping_jack_good")
     (r,) = evaluate_clips([EvalLabel(clip, "jj", "pull_up")], scorers)
-    assert r.expected == {"cnn1d": "unknown", "lstm": "unknown"} and not r.error
+    assert r.expected == {"cnn1d": "unknown", "lstm": "unknown", "answer": "unknown"}
+    assert not r.error
     for answer in r.answers.values():
         assert answer.expected == "unknown"
         assert answer.exercise in scorers["cnn1d"].exercises   # these models never say unknown
@@ -279,5 +280,7 @@ def test_bench_real_on_a_folder_with_only_the_curl(tmp_path, pose_cache, capsys,
     text = capsys.readouterr().out
     assert text.count("is missing; that set is skipped") == 2
     table = [line for line in text.splitlines() if line.startswith("| bicep_curl_side.mp4")]
-    assert len(table) == 2 and all("answered push_up" in line for line in table)
+    assert len(table) == 3 and all("answered push_up" in line for line in table)
+    assert [line.split("|")[2].strip() for line in table] == ["cnn1d", "lstm",
+                                                              "both (the answer)"]
     assert json.loads(out_json.read_text())["sets"]["bicep_curl_side"]["metrics"]["clips"] == 1

@@ -28,9 +28,10 @@ from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.coverage import NEEDED, check_coverage
 from fitscore_core.scorers.networks import ScorerOutput
-from fitscore_core.scorers.scoring import ModelPrediction
+from fitscore_core.scorers.scoring import UNKNOWN, ModelPrediction
 from fitscore_core.synth.dataset import FAULT_COLUMNS
 from fitscore_core.synth.exercises import EXERCISES
+from fitscore_core.verdict import make_verdict
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -38,12 +39,13 @@ SQUAT_FAULTS = set(EXERCISES["squat"].fault_names)
 
 
 class FixedNet(torch.nn.Module):
-    """A network that always gives the same answer: exercise probabilities, a score, fault
-    probabilities (by "exercise.fault" column)."""
+    """A network that always gives the same answer: exercise probabilities (over `classes`),
+    a score, fault probabilities (by "exercise.fault" column)."""
 
-    def __init__(self, probs: dict[str, float], score: float, faults: dict[str, float]):
+    def __init__(self, probs: dict[str, float], score: float, faults: dict[str, float],
+                 classes: list[str]):
         super().__init__()
-        p = np.array([probs.get(e, 1e-6) for e in EXERCISES], np.float64)
+        p = np.array([probs.get(e, 1e-6) for e in classes], np.float64)
         self.logits = torch.tensor(np.log(p / p.sum()), dtype=torch.float32)
         self.score = float(score)
         f = np.array([faults.get(c, 0.02) for c in FAULT_COLUMNS])
@@ -56,8 +58,10 @@ class FixedNet(torch.nn.Module):
 
 
 def fixed_scorer(name: str, probs: dict[str, float], score: float = 80.0,
-                 faults: dict[str, float] | None = None) -> Scorer:
-    return Scorer(name, FixedNet(probs, score, faults or {}), list(EXERCISES),
+                 faults: dict[str, float] | None = None, with_unknown: bool = False) -> Scorer:
+    """with_unknown: the model learnt the "unknown" class too, as the shipped ones have."""
+    classes = list(EXERCISES) + [UNKNOWN] * with_unknown
+    return Scorer(name, FixedNet(probs, score, faults or {}, classes), classes,
                   list(FAULT_COLUMNS), FEATURES, {}, {})
 
 
@@ -121,6 +125,50 @@ def test_models_that_disagree_are_shown_for_one_exercise_and_the_disagreement_is
     assert compared.comparison.reference_exercise == "squat"
     assert {f.fault for f in compared.feedback if f.fault} <= SQUAT_FAULTS
     assert not any("lunge" in f.text.lower() for f in compared.feedback)
+
+
+def test_two_sure_models_naming_different_exercises_give_unknown():
+    sure_of_each = {
+        "cnn1d": fixed_scorer("cnn1d", {"squat": 0.9, "lunge": 0.05, UNKNOWN: 0.05}, 82,
+                              ALL_FLAGGED, with_unknown=True),
+        "lstm": fixed_scorer("lstm", {"lunge": 0.88, "squat": 0.07, UNKNOWN: 0.05}, 60,
+                             ALL_FLAGGED, with_unknown=True)}
+    result = analyze_sequence(squat(45.0), sure_of_each)   # squat 0.485, lunge 0.465 together
+    assert result.exercise == UNKNOWN and result.undecided and not result.known
+    assert all(math.isnan(p.score) and not p.faults for p in result.predictions.values())
+    (note,) = [n for n in result.notes if "disagree" in n]
+    assert ("the cnn1d model thought it was a squat (90%), the lstm model thought it was a "
+            "lunge (88%)") in note and "not 50% sure of any" in note
+    data = result.to_json()
+    assert data["exercise"] == UNKNOWN and data["exercise_confidence"] == pytest.approx(
+        1 - 0.485, abs=1e-3)
+    verdict = make_verdict(result)
+    assert verdict.score is None and "do not agree on the exercise" in verdict.disagreement
+    # the user can still say which it is
+    assert analyze_sequence(squat(45.0), sure_of_each, exercise="squat").exercise == "squat"
+
+
+def test_a_sure_model_beside_one_that_sees_no_exercise_is_not_enough():
+    models = {"cnn1d": fixed_scorer("cnn1d", {"squat": 0.8, UNKNOWN: 0.1, "lunge": 0.1},
+                                    with_unknown=True),
+              "lstm": fixed_scorer("lstm", {UNKNOWN: 0.6, "squat": 0.15, "lunge": 0.25},
+                                   with_unknown=True)}
+    result = analyze_sequence(squat(45.0), models)         # squat 0.475 together
+    assert result.exercise == UNKNOWN and result.undecided
+    assert any("the lstm model thought it was none of the exercises it knows (60%)" in n
+               for n in result.notes)
+    models["lstm"] = fixed_scorer("lstm", {UNKNOWN: 0.6, "squat": 0.3, "lunge": 0.1},
+                                  with_unknown=True)
+    result = analyze_sequence(squat(45.0), models)         # squat 0.55 together: named
+    assert result.exercise == "squat" and not result.undecided
+    assert result.to_json()["exercise_confidence"] == pytest.approx(0.55, abs=1e-3)
+
+
+def test_models_that_never_learnt_unknown_always_name_an_exercise():
+    never_unknown = {"cnn1d": fixed_scorer("cnn1d", {"squat": 0.9, "push_up": 0.1}),
+                     "lstm": fixed_scorer("lstm", {"lunge": 0.85, "push_up": 0.15})}
+    result = analyze_sequence(squat(45.0), never_unknown)   # squat only 0.45 together
+    assert result.exercise == "squat" and not result.undecided
 
 
 def test_the_users_choice_is_the_one_exercise(disagreeing):

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fitscore_core.clip_eval import (
+    ANSWER,
     ClipResult,
     EvalLabel,
+    answer_names,
     clip_metrics,
     evaluate_clips,
     read_eval_labels,
@@ -76,7 +78,7 @@ def run_real(folder: str | Path, scorers: dict[str, Scorer], cache=None,
     """Every set found: its metrics, the table's slices, and every clip's answers."""
     folder = Path(folder)
     sets, missing = real_sets(folder)
-    models = list(scorers)
+    models = answer_names(scorers)       # each model, then FitScore's one answer
     total, done = sum(len(s.rows) for s in sets), 0
     report = {"folder": str(folder), "models": models, "missing": missing, "sets": {}}
     for s in sets:
@@ -146,7 +148,8 @@ def format_real_table(report: dict) -> str:
             rep_source = entry["subsets"].get("reps", overall)["models"][model]
             exact, within = _reps(rep_source)
             ece = "—" if m["ece"] is None else f"{m['ece']:.2f}"
-            lines.append(f"| {entry['title']} | {model} | {clips} | {_share(m)} | "
+            name = "both (the answer)" if model == ANSWER else model
+            lines.append(f"| {entry['title']} | {name} | {clips} | {_share(m)} | "
                          f"{_by_exercise(key, entry, model)} | {_auc(m)} | {ece} | "
                          f"{m['confident_wrong']} | {exact} | {within} |")
     return "\n".join(lines)

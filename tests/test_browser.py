@@ -130,10 +130,12 @@ def expected_marks(name: str):
     """The timeline the app should draw for a sample, from the core (the poses are in the
     test run's pose cache by then, so this runs no pose estimator)."""
     from fitscore_core.analysis import analyze, load_scorers, with_reference
+    from fitscore_core.config import ONE_CLIP_POSE_PARTS
     from fitscore_core.pose.cache import PoseCache
     from fitscore_core.timeline import timeline
     scorers = load_scorers()
-    result = analyze(ROOT / "sample_videos" / name, scorers, cache=PoseCache())
+    result = analyze(ROOT / "sample_videos" / name, scorers, cache=PoseCache(),
+                     parts=ONE_CLIP_POSE_PARTS)    # posed as the dashboard poses
     return timeline(with_reference(result, "builtin", scorers))
 
 

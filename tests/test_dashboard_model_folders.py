@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import fitscore_core.pose.backends as backends
 import ui.state
 from fitscore_core.analysis import analyze, confidence, load_scorers
-from fitscore_core.config import MODELS_DIR
+from fitscore_core.config import MODELS_DIR, ONE_CLIP_POSE_PARTS
 from fitscore_core.pose.backends import DEFAULT_BACKEND_NAME
 from fitscore_core.pose.cache import PoseCache
 from fitscore_core.scorers.checkpoints import load_scorer, save_scorer
@@ -100,7 +100,8 @@ def answers(at: AppTest) -> dict[str, list[str]]:
 
 def core_answers(models_dir: str) -> dict[str, list]:
     """What the Analyze page must show for the default sample, from the core directly."""
-    result = analyze(SAMPLES / DEFAULT_SAMPLE, load_scorers(models_dir))
+    result = analyze(SAMPLES / DEFAULT_SAMPLE, load_scorers(models_dir),
+                     parts=ONE_CLIP_POSE_PARTS)       # posed as the dashboard poses
     own = result.own_predictions
     return {"Exercise": [(own[n].exercise.replace("_", " "), f"{confidence(own[n]):.0%} "
                           "confidence") for n in ("cnn1d", "lstm")],
@@ -165,8 +166,9 @@ def test_a_trained_folder_is_used_by_every_page_and_switching_back_is_cached(
     assert expected["Exercise"] != shipped["Exercise"]   # the fixture really differs
     assert answers(app)["Exercise"] == shipped["Exercise"]
     cache = PoseCache()
-    # posed at the models' rate (every=None), as the dashboard poses
-    entry = cache.folder / f"{cache.key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME, None)}.npz"
+    # posed at the models' rate (every=None) in parts, as the dashboard poses
+    key = cache.key(SAMPLES / DEFAULT_SAMPLE, DEFAULT_BACKEND_NAME, None, ONE_CLIP_POSE_PARTS)
+    entry = cache.folder / f"{key}.npz"
     assert entry.is_file()            # the dashboard's analysis filled the pose cache
 
     poses, analyses = [], []

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fitscore_core.analysis import analyze, load_scorers
-from fitscore_core.config import FEATURES
+from fitscore_core.config import FEATURES, ONE_CLIP_POSE_PARTS
 from fitscore_core.features import ROW_LABELS
 from fitscore_core.pose.names import joint_name, row_name
 from fitscore_core.scorers.attribution import what_if
@@ -37,7 +37,7 @@ def scorers():
 @pytest.fixture(scope="module")
 def core(scorers):
     """The sample's Analysis straight from the core, without the dashboard."""
-    return analyze(SAMPLE, scorers)
+    return analyze(SAMPLE, scorers, parts=ONE_CLIP_POSE_PARTS)   # posed as the dashboard poses
 
 
 @pytest.fixture(scope="module")

@@ -152,14 +152,13 @@ class PoseCache:
               every: int | None = 1, parts: int = 1) -> MultiPoseFrames:
         """The clip's MultiPoseFrames: from the cache, else estimated (and then stored).
         every: pose every k-th frame; None: at the models' rate; parts: stretches posed side
-        by side (estimate_poses). An entry posed in one pass serves a request for parts."""
+        by side (estimate_poses), kept under their own key so an answer never depends on
+        which command posed the clip first."""
         from fitscore_core.pose.backends import (DEFAULT_BACKEND_NAME, estimate_poses,
                                                  require_person)
         name, digest = getattr(backend, "name", DEFAULT_BACKEND_NAME), file_digest(path)
         key = self._key(digest, name, every, parts)
         found = self.get(key)
-        if found is None and parts != 1:
-            found = self.get(self._key(digest, name, every))
         if found is None and every != 1:       # the file is read (hashed) once for both keys
             full = self.get(self._key(digest, name))
             if full is not None:

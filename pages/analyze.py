@@ -17,7 +17,7 @@ from fitscore_core.verdict import rounded, score_text
 from ui import state
 from ui.clients import client_form
 from ui.plain import plain
-from ui.timeline import clicked_second, play_script, seek_script, timeline_figure
+from ui.timeline import clicked_second, pause_script, play_script, seek_script, timeline_figure
 from ui.verdict_view import show_feedback, show_verdict
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
@@ -106,6 +106,7 @@ with work:
             if exercise != "Auto-detect":
                 choice = state.Choice(choice.path, choice.label, choice.digest, exercise,
                                       choice.reference, choice.reference_label)
+            st.html(pause_script(choice.digest), unsafe_allow_javascript=True)
             state.run(choice)
 
     result = state.current()

@@ -91,6 +91,16 @@ def test_widgets_show_only_for_their_choice_and_analyze_waits_for_an_upload():
     assert "analyze_pending" not in at.session_state
 
 
+def test_analysing_another_clip_first_pauses_the_one_on_screen():
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
+    at.selectbox(key="analyze_sample").select("push_up_good.mp4").run()
+    assert not [h for h in at.get("html") if "v.pause()" in h.proto.body]   # chosen, not run
+    at.button[0].click().run()                                             # Analyze
+    bodies = [h.proto.body for h in at.get("html")]
+    assert [b.startswith("<script>/* pause") for b in bodies] == [True, False]   # then play
+    assert "v.pause()" in bodies[0]
+
+
 def test_a_timeline_click_seeks_the_video_to_the_second_of_the_rep():
     at = AppTest.from_file("app.py", default_timeout=TIMEOUT).run()
     rep = [m for m in timeline(core_analysis()) if m.kind == "rep"][1]

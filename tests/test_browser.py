@@ -38,6 +38,7 @@ DRAWN = {"Skeletons": ("Skeletons", "[data-testid=stImage] img"),
          "Compare": ("Compare with the reference", "[data-testid=stImage] img"),
          "Analyze": ("Analyze a clip", "video")}
 SLOW = 120_000   # ms: the first analysis finds the pose with MediaPipe on 2 cores
+EVENTS: list[str] = []   # the browser's console messages and failed requests, for a failure
 
 
 def free_port() -> int:
@@ -80,6 +81,7 @@ def screenshot_on_failure(request, page):
         state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
         print(f"page at failure ({page.url}, script {state}):\n"
               + page.locator("[data-testid=stMain]").inner_text(timeout=5000)[:3000])
+        print("browser console and network failures, last 40:\n" + "\n".join(EVENTS[-40:]))
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,10 @@ def page(app_url):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.set_default_timeout(SLOW)
+        tab.on("console", lambda m: EVENTS.append(f"console {m.type}: {m.text}"[:300]))
+        tab.on("pageerror", lambda e: EVENTS.append(f"page error: {e}"[:300]))
+        tab.on("requestfailed", lambda r: EVENTS.append(f"request failed: {r.method} {r.url}"
+                                                        f" {r.failure}"[:300]))
         yield tab
         browser.close()
 

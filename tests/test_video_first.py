@@ -44,3 +44,20 @@ def test_scores_are_integers_and_a_click_reads_the_second_it_asks_for():
     event = {"selection": {"points": [{"customdata": [3.27, 5.5], "x": 1.0}]}}
     assert clicked_second(event) == 3.27 and clicked_second({}) is None
     assert "v.currentTime = 3.27" in seek_script(3.2712, 1) != seek_script(3.2712, 2)
+
+
+def test_the_progress_bar_is_redrawn_a_few_times_a_second_and_always_at_the_end(monkeypatch):
+    import ui.state
+    drawn = []
+
+    class Bar:
+        def progress(self, share, text):
+            drawn.append(share)
+    now = [100.0]
+    monkeypatch.setattr(ui.state.st, "progress", lambda *a, **k: Bar())
+    monkeypatch.setattr(ui.state.time, "time", lambda: now[0])
+    bar = ui.state.ProgressBar("Finding the pose")
+    for done in range(1, 139):            # 138 frames in 3.45 s: one every 25 ms
+        now[0] += 0.025
+        bar(done, 138)
+    assert 12 <= len(drawn) <= 15 and drawn[-1] == 1.0   # ~one per 0.25 s, and the last

@@ -137,10 +137,17 @@ def explained(result: Analysis) -> Analysis:
 class ProgressBar:
     """`progress(done, total)` for the core: frames done / total and time left."""
 
+    EVERY_S = 0.25   # one update a quarter second at most: each is a message the browser draws
+
     def __init__(self, label: str):
         self.label, self.bar, self.started = label, st.progress(0.0, text=label), time.time()
+        self.shown = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        now = time.time()
+        if done < total and now - self.shown < self.EVERY_S:
+            return
+        self.shown = now
         share = done / max(total, 1)
         left = (time.time() - self.started) * (1 - share) / share if share > 0 else 0.0
         self.bar.progress(min(share, 1.0), text=f"{self.label}: frame {done} of {total}, "

@@ -73,6 +73,14 @@ def play_script(nonce: str) -> str:
             "})();</script>" % (json.dumps(nonce)[1:-1], json.dumps(VIDEO_SELECTOR)))
 
 
+def pause_script(nonce: str) -> str:
+    """<script> that pauses the page's video: while another clip is analysed, the one on
+    screen would keep a core decoding frames nobody watches (the pose estimator needs it)."""
+    return ("<script>/* pause %s */(function () {"
+            "const v = document.querySelector(%s); if (v) v.pause();})();</script>"
+            % (json.dumps(nonce)[1:-1], json.dumps(VIDEO_SELECTOR)))
+
+
 def seek_script(seconds: float, nonce: int) -> str:
     """<script> that puts the page's video at `seconds` (once it can seek)."""
     return ("<script>/* seek %d */(function () {"

@@ -14,7 +14,8 @@
 
 A backend returns the people in one frame as (P, 25, 3) float32 BODY_25 pixels of that frame
 plus a confidence (P = 0 when nobody is found). extract_poses decodes in a background thread
-while the backend runs, so decoding and inference overlap on a 2-core machine.
+while the backend runs, so decoding and inference overlap on a 2-core machine;
+estimate_poses(..., parts=2) poses the two halves of a clip side by side, one MediaPipe each.
 """
 
 import os
@@ -230,8 +231,6 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
     every = pose_every(info.fps) if every is None else int(every)
     total = max(-(-info.frame_count // every), 1)
     parts = 1 if backend is not None else max(1, min(int(parts), total // MIN_PART_FRAMES))
-    starts = [round(total * i / parts) * every for i in range(parts)]
-    stretches = list(zip(starts, starts[1:] + [None]))     # video frames [start, stop)
     if parts == 1:
         own = MediaPipeBackend() if backend is None else None
         pose: PoseBackend = own if own is not None else backend
@@ -250,6 +249,8 @@ def estimate_poses(path: str | Path, backend: PoseBackend | None = None,
                 own.close()
         stretch_people = [people]
     else:
+        starts = [round(total * i / parts) * every for i in range(parts)]
+        stretches = list(zip(starts, starts[1:] + [None]))     # video frames [start, stop)
         stretch_people, decoded = _pose_side_by_side(path, stretches, every, limits,
                                                      progress, total)
     people = [kps for stretch in stretch_people for kps in stretch]

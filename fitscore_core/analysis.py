@@ -13,8 +13,8 @@ Honest answers (issue 12):
   - **one exercise**: the user's choice, else the more confident model's answer, unless
     the two models together are not sure of it (their mean probability of it under
     MIN_KNOWN_CONFIDENCE, as when two fairly sure models name different exercises): then
-    "unknown" (`choose_exercise`). A model
-    that named another one is asked again with that exercise (`predict(..., exercise=)`), so
+    "unknown" (`choose_exercise`). A model that named another one is asked again with
+    that exercise (`predict(..., exercise=)`), so
     every score, fault, the comparison and the feedback are of ONE exercise; what each model
     first answered is kept (`own_predictions`) and the disagreement is said in the notes;
   - **camera view** (pose/view.py): faults that cannot be judged from it go to `unjudged`

@@ -12,10 +12,12 @@ plus the backend's name and the frame size the backend sees; entries are written
 (a killed run leaves no half-written file). Poses at the models' rate (every k-th frame,
 pose/rate.py) are kept under their own key; when only an entry posed on every frame
 exists, its every k-th frame serves (MediaPipe then had the frames between to track from,
-so the two differ a little). An entry is trusted only when the SHA-256 of its
-arrays, stored inside it, matches and its shapes make sense: a truncated, bit-flipped or
-foreign file is treated as missing, estimated again and overwritten. The folder is
-FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be deleted at any time.
+so the two differ a little). Poses in stretches side by side (estimate_poses(parts=2), the
+dashboard's) have their own key too: they serve only requests in parts. An entry is trusted
+only when the SHA-256 of its arrays, stored inside it, matches and its shapes make sense: a
+truncated, bit-flipped or foreign file is treated as missing, estimated again and
+overwritten. The folder is FITSCORE_POSE_CACHE, else ~/.cache/fitscore/poses; it may be
+deleted at any time.
 """
 
 import hashlib

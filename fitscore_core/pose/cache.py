@@ -3,7 +3,7 @@
     >>> from fitscore_core.pose.cache import PoseCache
     >>> cache = PoseCache("/tmp/fitscore-poses")
     >>> frames = cache.poses("sample_videos/squat_good.mp4")   # doctest: +SKIP
-    >>> frames = cache.poses("copy_of_squat_good.mp4")          # doctest: +SKIP  (no pose run)
+    >>> frames = cache.poses("copy_of_squat_good.mp4")  # no pose run   # doctest: +SKIP
 
 What is stored is everyone the backend found in every frame (MultiPoseFrames, before the main
 person is chosen and before any visibility threshold), so changing cleaning, features or

@@ -76,6 +76,12 @@ def confidence(p: ModelPrediction) -> float:
     return 1.0 - max(probs.values(), default=0.0) if p.exercise == UNKNOWN else 0.0
 
 
+def finite_mean(values) -> float:
+    """The mean of the finite values (a model without a score gives NaN), NaN if none."""
+    values = [v for v in values if math.isfinite(v)]
+    return sum(values) / len(values) if values else float("nan")
+
+
 def undecided(own: dict[str, ModelPrediction], chosen: str) -> bool:
     """Whether `chosen` is "unknown" although the surer model named an exercise."""
     return (chosen == UNKNOWN and bool(own)

@@ -32,6 +32,7 @@ from fitscore_core.analysis import (
     analyze_sequence,
     choose_exercise,
     confidence,
+    finite_mean,
     joint_confidence,
     own_answers,
 )
@@ -186,9 +187,8 @@ def _one_answer(own: dict[str, ModelPrediction], exercise: str,
                 scored: dict[str, ModelPrediction] | None, expected: str) -> ModelAnswer:
     """FitScore's one answer: the analysis' exercise, how sure both models are of it together,
     the verdict's score (the models' mean) and the most reps a model counted."""
-    scores = [p.score for p in (scored or {}).values() if math.isfinite(p.score)]
     return ModelAnswer(exercise, joint_confidence(own, exercise),
-                       sum(scores) / len(scores) if scores else float("nan"),
+                       finite_mean(p.score for p in (scored or {}).values()),
                        max((len(p.reps) for p in (scored or own).values()), default=0), expected)
 
 

@@ -31,7 +31,7 @@ confidence) are in `details`, one click away, never in the headline.
 import math
 from dataclasses import dataclass, field
 
-from fitscore_core.analysis import Analysis, confidence, words
+from fitscore_core.analysis import Analysis, confidence, finite_mean, words
 from fitscore_core.compare.feedback import FLAG, joint_evidence, model_joints
 from fitscore_core.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
 from fitscore_core.pose.names import joint_words
@@ -247,11 +247,6 @@ class Verdict:
         return "\n".join(self.lines())
 
 
-def _mean(values: list[float]) -> float:
-    values = [v for v in values if math.isfinite(v)]
-    return sum(values) / len(values) if values else float("nan")
-
-
 def _reps(analysis: Analysis) -> list[RepVerdict]:
     """The reps (all models find the same ones: they are cut from the same features), each
     scored by the mean of the models' rep scores."""
@@ -263,7 +258,7 @@ def _reps(analysis: Analysis) -> list[RepVerdict]:
     out = []
     for k, rep in enumerate(base):
         same = [r[k].score for r in scored if len(r) == len(base)]
-        out.append(RepVerdict(k + 1, rounded(_mean(same)), round(rep.start / fps, 2),
+        out.append(RepVerdict(k + 1, rounded(finite_mean(same)), round(rep.start / fps, 2),
                               round(rep.end / fps, 2)))
     return out
 
@@ -364,7 +359,7 @@ def make_verdict(analysis: Analysis) -> Verdict:
                        "analyse again.", details)
     exercise = analysis.exercise
     reps = _reps(analysis)
-    score = rounded(_mean([p.score for p in analysis.predictions.values()]))
+    score = rounded(finite_mean(p.score for p in analysis.predictions.values()))
     view = analysis.view.view
     hidden = list(dict.fromkeys(f for h in analysis.unjudged.values() for f in h))
     unjudged = tuple(unjudged_sentence(exercise, f, view) for f in hidden)

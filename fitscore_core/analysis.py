@@ -157,8 +157,8 @@ class Analysis:
         seq = self.sequence
         own = self.own_predictions or self.predictions
 
-        def number(v: float, digits: int = 2):
-            return round(v, digits) if math.isfinite(v) else None
+        def number(v: float | None, digits: int = 2):
+            return round(v, digits) if v is not None and math.isfinite(v) else None
 
         return {
             "source": seq.source, "frames": seq.n_frames, "fps": seq.fps,
@@ -174,6 +174,8 @@ class Analysis:
                 "own_exercise": own[name].exercise if name in own else p.exercise,
                 "own_exercise_confidence": number(confidence(own.get(name, p)), 4),
                 "exercise_probs": {k: round(v, 4) for k, v in p.exercise_probs.items()},
+                # distance from the training clips / threshold (familiarity.py), or null
+                "unfamiliarity": number(own.get(name, p).unfamiliarity, 3),
                 "score": number(p.score),
                 "faults": {k: round(v, 4) for k, v in p.faults.items()},
                 "unjudged_faults": list(self.unjudged.get(name, ())),
@@ -209,6 +211,8 @@ def choose_exercise(own: dict[str, ModelPrediction], exercise: str | None) -> st
     always name their best exercise, as in scoring.recognise."""
     if exercise:
         return exercise
+    if unfamiliar(own):
+        return UNKNOWN
     best = max(own.values(), key=confidence).exercise
     if (best != UNKNOWN and all(UNKNOWN in p.exercise_probs for p in own.values())
             and joint_confidence(own, best) < MIN_KNOWN_CONFIDENCE):
@@ -216,9 +220,18 @@ def choose_exercise(own: dict[str, ModelPrediction], exercise: str | None) -> st
     return best
 
 
+def unfamiliar(own: dict[str, ModelPrediction]) -> list[str]:
+    """The models to which the clip is unlike every clip they were trained on
+    (scorers/familiarity.py): one is enough to name no exercise, since its classifier's
+    answer would be a guess about a movement it has never seen."""
+    return [n for n, p in own.items() if p.unfamiliarity is not None and p.unfamiliarity > 1]
+
+
 def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -> str | None:
     """A note in a trainer's words when a model's own answer is not the chosen exercise."""
     def thought(n: str, p: ModelPrediction) -> str:
+        if n in unfamiliar(own):
+            return f"the {n} model found the movement unlike every clip it was trained on"
         return (f"the {n} model thought it was "
                 + ("none of the exercises it knows" if p.exercise == UNKNOWN
                    else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})")
@@ -231,6 +244,12 @@ def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -
     if by_user:
         return (f"You chose {words(chosen)}; on its own {said}. Every score, fault and the "
                 f"comparison below are for {what}.")
+    strange = unfamiliar(own)
+    if strange and chosen == UNKNOWN:
+        return (f"The movement is unlike every clip the {' and the '.join(strange)} "
+                f"model{'s were' if len(strange) > 1 else ' was'} trained on, so FitScore "
+                f"does not name an exercise, although {said}; if it is one of them, choose "
+                "it yourself.")
     if undecided(own, chosen):
         return (f"The models disagree on the exercise: "
                 f"{', '.join(thought(n, p) for n, p in own.items())}. Together they are not "

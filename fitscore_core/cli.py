@@ -640,6 +640,31 @@ def cmd_evaluate(args) -> None:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 
 
+def cmd_familiarity(args) -> None:
+    """familiarity --model X.pt: fit its check on fresh synthetic clips, rewrite it in place
+    (weights unchanged) with the card's new `familiarity` entry."""
+    import json
+
+    from fitscore_core.scorers.checkpoints import load_scorer, save_scorer
+    from fitscore_core.scorers.familiarity_job import fit_scorer_familiarity
+    if not args.scale > 0:
+        raise FitScoreError(f"--scale must be a number above 0, got {args.scale}.")
+    scorer = load_scorer(args.model)
+    if scorer.learner is not None and scorer.learner.recognizers:
+        raise FitScoreError(f"{Path(args.model).name} recognises exercises with its own "
+                            "small-data learner; the familiarity check is for the network's.")
+    bar = ProgressBar("clips", unit="clip")
+    try:
+        entry = fit_scorer_familiarity(scorer, args.scale, n=args.n, seed=args.seed,
+                                       progress=bar)
+    finally:
+        bar.close()
+    scorer.card = dict(scorer.card) | {"familiarity": entry}
+    save_scorer(scorer, args.model)
+    print(json.dumps(entry, indent=2))
+    print(f"wrote {args.model}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fitscore_core",
                                      description="FitScore: score fitness-exercise videos.")
@@ -731,6 +756,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "answers here")
     p.set_defaults(run=cmd_evaluate, outputs=[("json", "--json", "file"),
                                               ("per_clip", "--per-clip", "file")])
+
+    p = sub.add_parser("familiarity", help="fit a checkpoint's check of how far a clip is "
+                       "from every clip it was trained on (clips beyond it: `unknown`)")
+    p.add_argument("--model", required=True, help="checkpoint (.pt), rewritten in place")
+    p.add_argument("--scale", type=float, default=1.5, help="threshold in units of the "
+                   "synthetic known clips' 99th-percentile distance (default 1.5)")
+    p.add_argument("--n", type=int, default=3000, help="fresh synthetic clips to fit on")
+    p.add_argument("--seed", type=int, default=4242, help="unseen by training (default)")
+    p.set_defaults(run=cmd_familiarity, outputs=[("model", "--model", "checkpoint")])
 
     p = sub.add_parser("train", help="train a scorer and write its checkpoint + model card")
     p.add_argument("--model", choices=("cnn1d", "lstm"), required=True)

@@ -31,6 +31,7 @@ import torch
 
 from fitscore_core.config import FEATURES, FeatureSettings
 from fitscore_core.errors import FitScoreError
+from fitscore_core.scorers.familiarity import Familiarity
 from fitscore_core.scorers.learner import Learner
 from fitscore_core.scorers.networks import ARCHITECTURES
 
@@ -60,6 +61,7 @@ class Scorer:
     card: dict
     temperature: float = 1.0       # exercise logits are divided by it (calibration)
     learner: Learner | None = None  # a gym's own standard on top of the frozen net
+    familiarity: Familiarity | None = None  # how far a clip is from the training clips
 
 
 def card_path(checkpoint: str | Path) -> Path:
@@ -124,6 +126,8 @@ def save_scorer(scorer: Scorer, path: str | Path) -> None:
                "state_dict": scorer.net.state_dict()}
     if scorer.learner is not None:
         payload["learner"] = scorer.learner.state()
+    if scorer.familiarity is not None:
+        payload["familiarity"] = scorer.familiarity.state()
     temps = [_temp_beside(path), _temp_beside(card_path(path))]
     try:
         torch.save(payload, temps[0])
@@ -296,6 +300,13 @@ def load_scorer(path: str | Path, settings: FeatureSettings = FEATURES) -> Score
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise FitScoreError(f"{path.name}: its small-data learner is damaged ({error})."
                                 ) from None
+    familiarity = None
+    if payload.get("familiarity") is not None:
+        try:
+            familiarity = Familiarity.from_state(payload["familiarity"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise FitScoreError(f"{path.name}: its familiarity check is damaged ({error})."
+                                ) from None
     return Scorer(payload["architecture"], net, list(payload["exercises"]),
                   list(payload["faults"]), trained, payload["config"], card,
-                  float(payload.get("temperature", 1.0)), learner)
+                  float(payload.get("temperature", 1.0)), learner, familiarity)

@@ -220,7 +220,7 @@ def base_exercises(scorer: Scorer, examples: list[Example]) -> list[str | None]:
     exercise, so a recognizer of the learner's answers instead)."""
     out = []
     for e in examples:
-        probs, _, _ = run_net(scorer, [e.values])
+        probs, *_ = run_net(scorer, [e.values])
         out.append(recognise(dict(zip(scorer.exercises, probs[0].tolist())))
                    if e.exercise in scorer.exercises else None)
     return out

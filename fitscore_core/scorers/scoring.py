@@ -56,12 +56,17 @@ class ModelPrediction:
     reps: list[RepResult]
     low_confidence: bool
     reasons: tuple[str, ...] = ()
+    # the clip's distance from the training clips over the familiarity threshold
+    # (familiarity.py): above 1 the movement is unlike all of them; None when not measured
+    unfamiliarity: float | None = None
 
 
 def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray]:
+                                                                   np.ndarray, np.ndarray]:
     """Each (30, L) segment, windowed to N -> per segment: exercise probs, score, fault
-    probs (windows of one segment averaged by length; faults: highest)."""
+    probs, and its distance from the training clips (familiarity.py; NaN for a scorer
+    without one). Windows of one segment are averaged by length (their embeddings too);
+    faults: highest."""
     n, stride = scorer.settings.n_frames, scorer.settings.window_stride
     tensors, masks, owner = [], [], []
     for k, seg in enumerate(segments):
@@ -69,22 +74,28 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
         tensors.append(t)
         masks.append(m)
         owner += [k] * len(t)
+    x, mask = torch.from_numpy(np.concatenate(tensors)), torch.from_numpy(np.concatenate(masks))
     with torch.no_grad():
-        out = scorer.net(torch.from_numpy(np.concatenate(tensors)),
-                         torch.from_numpy(np.concatenate(masks)))
+        if scorer.familiarity is None:
+            out, embeddings = scorer.net(x, mask), None
+        else:
+            embedding = scorer.net.embed(x, mask)
+            out, embeddings = scorer.net.heads(embedding), embedding.numpy()
     probs = torch.softmax(out.exercise_logits / scorer.temperature, -1).numpy()
     scores = out.score.numpy()
     faults = torch.sigmoid(out.fault_logits).numpy()
     weights = np.concatenate(masks).sum(1).astype(float)
     owner = np.array(owner)
-    result = [], [], []
+    result = [], [], [], []
     for k in range(len(segments)):
         sel = owner == k
         w = weights[sel] / weights[sel].sum()
         result[0].append(w @ probs[sel])
         result[1].append(float(w @ scores[sel]))
         result[2].append(faults[sel].max(0))
-    return np.array(result[0]), np.array(result[1]), np.array(result[2])
+        result[3].append(float("nan") if embeddings is None
+                         else scorer.familiarity.distance(w @ embeddings[sel]))
+    return tuple(np.array(r) for r in result)
 
 
 def known_exercises(scorer: Scorer) -> list[str]:
@@ -133,16 +144,24 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     if values.shape[1] < 2:
         raise FitScoreError("The clip is too short to score (fewer than 2 frames with the "
                             "person in them).")
-    probs, clip_score, clip_faults = run_net(scorer, [values])
+    probs, clip_score, clip_faults, distance = run_net(scorer, [values])
     exercise_probs = {e: float(p) for e, p in zip(scorer.exercises, probs[0])}
     learner, descriptor = scorer.learner, None
-    if learner is not None and learner.recognizers:
+    unfamiliarity = None
+    if learner is not None and learner.recognizers:   # the gym's own exercises: not the net's
         descriptor = describe_clip(scorer, values)
         exercise_probs = learner.exercise_probs(descriptor)
+    elif scorer.familiarity is not None:
+        unfamiliarity = float(distance[0]) / scorer.familiarity.threshold
     chosen = exercise or recognise(exercise_probs)
+    if exercise is None and unfamiliarity is not None and unfamiliarity > 1:
+        return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
+                               ("the movement is unlike every clip this model was trained on",),
+                               unfamiliarity)
     if chosen == UNKNOWN:
         return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
-                               ("the movement is none of the exercises this model knows",))
+                               ("the movement is none of the exercises this model knows",),
+                               unfamiliarity)
     reasons = []
     if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")
@@ -158,7 +177,7 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     head = learner.heads.get(chosen) if learner is not None else None
     if reps:
         segments = [values[:, r.start:r.end] for r in reps]
-        _, rep_scores, rep_faults = run_net(scorer, segments)
+        _, rep_scores, rep_faults, _ = run_net(scorer, segments)
         score = float(np.mean(rep_scores))
         fault_probs = rep_faults.max(0)
     else:
@@ -182,4 +201,4 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
                              round((first + r.end) * to_source), float(s), f)
                    for r, s, f in zip(reps, rep_scores, rep_faults_named)] if reps else []
     return ModelPrediction(scorer.name, chosen, exercise_probs, score, faults, rep_results,
-                           bool(reasons), tuple(reasons))
+                           bool(reasons), tuple(reasons), unfamiliarity)

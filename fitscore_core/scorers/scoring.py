@@ -154,14 +154,12 @@ def predict(scorer: Scorer, features: ClipFeatures, exercise: str | None = None,
     elif scorer.familiarity is not None:
         unfamiliarity = float(distance[0]) / scorer.familiarity.threshold
     chosen = exercise or recognise(exercise_probs)
-    if exercise is None and unfamiliarity is not None and unfamiliarity > 1:
+    unlike = exercise is None and unfamiliarity is not None and unfamiliarity > 1
+    if unlike or chosen == UNKNOWN:
+        why = ("the movement is unlike every clip this model was trained on" if unlike
+               else "the movement is none of the exercises this model knows")
         return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
-                               ("the movement is unlike every clip this model was trained on",),
-                               unfamiliarity)
-    if chosen == UNKNOWN:
-        return ModelPrediction(scorer.name, UNKNOWN, exercise_probs, float("nan"), {}, [], True,
-                               ("the movement is none of the exercises this model knows",),
-                               unfamiliarity)
+                               (why,), unfamiliarity)
     reasons = []
     if exercise is None and exercise_probs[chosen] < MIN_EXERCISE_CONFIDENCE:
         reasons.append(f"the exercise is uncertain ({exercise_probs[chosen]:.0%} {chosen})")

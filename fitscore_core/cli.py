@@ -653,12 +653,13 @@ def cmd_familiarity(args) -> None:
     if scorer.learner is not None and scorer.learner.recognizers:
         raise FitScoreError(f"{Path(args.model).name} recognises exercises with its own "
                             "small-data learner; the familiarity check is for the network's.")
-    bar = ProgressBar("clips", unit="clip")
+    bars = ProgressBar("clips", unit="clip"), ProgressBar("embeddings", unit="clip")
     try:
         entry = fit_scorer_familiarity(scorer, args.scale, n=args.n, seed=args.seed,
-                                       progress=bar)
+                                       progress=bars[0], embed_progress=bars[1])
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     scorer.card = dict(scorer.card) | {"familiarity": entry}
     save_scorer(scorer, args.model)
     print(json.dumps(entry, indent=2))

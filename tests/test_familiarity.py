@@ -193,6 +193,7 @@ def test_familiarity_command_fits_and_rewrites_the_checkpoint(tmp_path, capsys):
     assert load_scorer(path).familiarity is None
 
     assert main(["familiarity", "--model", str(path), "--n", "80", "--scale", "1.5"]) == 0
+    assert "embeddings: 100%" in capsys.readouterr().err     # both phases show progress
     scorer = load_scorer(path)
     entry = scorer.card["familiarity"]
     assert scorer.familiarity is not None and scorer.card["note"] == "test"

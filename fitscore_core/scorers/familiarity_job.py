@@ -32,11 +32,18 @@ def clip_embedding(scorer: Scorer, values: np.ndarray) -> np.ndarray:
 
 
 def fit_scorer_familiarity(scorer: Scorer, scale: float, n: int = 3000, seed: int = FIT_SEED,
-                           workers: int = 2, progress: Progress | None = None) -> dict:
-    """Sets scorer.familiarity from n fresh clips; returns what the model card records."""
+                           workers: int = 2, progress: Progress | None = None,
+                           embed_progress: Progress | None = None) -> dict:
+    """Sets scorer.familiarity from n fresh clips (`progress`: generating them,
+    `embed_progress`: running the network on them); returns what the model card records."""
     ds = generate_dataset(n, seed, progress, workers=workers, real_world=RealWorld())
     examples = examples_from_synth(ds, scorer.settings, workers=workers)
-    embeddings = np.stack([clip_embedding(scorer, ex.values) for ex in examples])
+    embeddings = []
+    for k, ex in enumerate(examples):
+        embeddings.append(clip_embedding(scorer, ex.values))
+        if embed_progress is not None:
+            embed_progress(k + 1, len(examples))
+    embeddings = np.stack(embeddings)
     names = np.array([ex.exercise for ex in examples])
     known = names != UNKNOWN
     fam = fit_familiarity(embeddings[known], names[known], scale)

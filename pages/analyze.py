@@ -21,7 +21,8 @@ from ui.timeline import clicked_second, pause_script, play_script, seek_script, 
 from ui.verdict_view import show_feedback, show_verdict
 
 PENDING = "analyze_pending"       # Analyze was pressed; waiting for an upload to finish
-FOLLOW = "analyze_follow_upload"  # Analyze was pressed for an upload: show the box's file
+FOLLOW = "analyze_follow_upload"  # Analyze was pressed for an upload: analyse the box's file,
+                                  # also one that arrives later, until the choice changes
 ANALYSED = "analyze_analysed_upload"  # the file_id of the upload last analysed
 SEEK = "analyze_seek"             # (second, nonce) a timeline click asked for
 OPENED = "analyze_opened"         # the clip whose video was last opened (and started)
@@ -95,7 +96,9 @@ with work:
                     f"{'has' if len(waiting) == 1 else 'have'} finished uploading. If no file is "
                     "chosen yet, choose one above.")
         else:
-            forget_pending()
+            # FOLLOW stays: a file still on its way when Analyze was pressed replaces the one
+            # analysed now, and is analysed when it arrives (the elif above)
+            st.session_state.pop(PENDING, None)
             choice = (state.saved_upload(upload.name, upload.getvalue()) if upload is not None
                       else state.sample_choice(sample))
             st.session_state[ANALYSED] = upload.file_id if upload is not None else None

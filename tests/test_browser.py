@@ -120,6 +120,24 @@ def wait_idle(page) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
 
 
+RUNS = "fitscoreFinishedRuns"
+SCRIPT_STATE = ("document.querySelector('[data-testid=\"stApp\"]')"
+                ".getAttribute('data-test-script-state')")
+
+
+def count_finished_runs(page) -> None:
+    """From now on, window.<RUNS> counts the script runs that end (the app's script state
+    leaving "running"), however briefly each one ran."""
+    page.evaluate(f"""() => {{
+        window.{RUNS} = 0;
+        const app = document.querySelector('[data-testid="stApp"]');
+        new MutationObserver(records => {{
+            for (const r of records) if (r.oldValue === 'running') window.{RUNS} += 1;
+        }}).observe(app, {{attributes: true, attributeOldValue: true,
+                          attributeFilter: ['data-test-script-state']}});
+    }}""")
+
+
 FRESH = '[data-testid="stElementContainer"][data-stale="false"]'
 
 
@@ -242,10 +260,17 @@ def test_a_user_analyses_a_sample_visits_every_page_and_uploads_a_bad_file(app_u
     page.screenshot(path=OUT / "8-own-upload.png", full_page=True)
 
     wait_idle(page)     # that analysis' run over: its drawing cannot replace the upload box
+    # A file that replaces the analysed one just as Analyze is pressed: the press can reach
+    # the app before the file does (the press's run still sees the previous file), so the
+    # file in the box is analysed when it arrives. Made certain here: the press's run is
+    # over before the file is chosen.
     bad = OUT / "not_a_video.mp4"
     bad.write_text("this is a shopping list, not a video")
-    page.locator("input[type=file]").first.set_input_files(str(bad))
+    count_finished_runs(page)
     page.get_by_role("button", name="Analyze").click()
+    page.wait_for_function(f"window.{RUNS} > 0 && {SCRIPT_STATE} === 'notRunning'")
+    assert "not a video" not in page.content()
+    page.locator("input[type=file]").first.set_input_files(str(bad))
     error = page.get_by_test_id("stAlertContentError").first
     error.wait_for()
     assert "not_a_video.mp4 is not a video" in error.inner_text()   # the user's name

@@ -11,9 +11,9 @@ card; the classifier's own `unknown` class answers most of them already).
 import numpy as np
 import torch
 
-from fitscore_core.features import pad_or_window
 from fitscore_core.scorers.checkpoints import Scorer
 from fitscore_core.scorers.familiarity import EDGE_QUANTILE, SHRINKAGE, fit_familiarity
+from fitscore_core.scorers.scoring import windows
 from fitscore_core.scorers.training import Progress, examples_from_synth
 from fitscore_core.synth.dataset import RealWorld, generate_dataset
 from fitscore_core.synth.exercises import UNKNOWN
@@ -24,11 +24,9 @@ FIT_SEED = 4242      # no training run uses it (train: 0, evaluate: 12345, bench
 def clip_embedding(scorer: Scorer, values: np.ndarray) -> np.ndarray:
     """(30, T) -> the clip's embedding: its windows' embeddings averaged by length, as
     scoring.run_net averages them."""
-    t, m, _ = pad_or_window(values, scorer.settings.n_frames, scorer.settings.window_stride)
+    x, mask, _, weights = windows(scorer, [values])
     with torch.no_grad():
-        e = scorer.net.embed(torch.from_numpy(t), torch.from_numpy(m)).numpy()
-    w = m.sum(1).astype(float)
-    return (w / w.sum()) @ e
+        return weights @ scorer.net.embed(x, mask).numpy()
 
 
 def fit_scorer_familiarity(scorer: Scorer, scale: float, n: int = 3000, seed: int = FIT_SEED,

@@ -61,12 +61,11 @@ class ModelPrediction:
     unfamiliarity: float | None = None
 
 
-def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
-                                                                   np.ndarray, np.ndarray]:
-    """Each (30, L) segment, windowed to N -> per segment: exercise probs, score, fault
-    probs, and its distance from the training clips (familiarity.py; NaN for a scorer
-    without one). Windows of one segment are averaged by length (their embeddings too);
-    faults: highest."""
+def windows(scorer: Scorer, segments: list[np.ndarray]
+            ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
+    """Every (30, L) segment's windows of N frames in one batch: tensors (W, 30, N), masks
+    (W, N), each window's segment, and its weight within that segment (by length, summing
+    to 1 per segment) — how a segment's windows are averaged into one answer."""
     n, stride = scorer.settings.n_frames, scorer.settings.window_stride
     tensors, masks, owner = [], [], []
     for k, seg in enumerate(segments):
@@ -74,7 +73,20 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
         tensors.append(t)
         masks.append(m)
         owner += [k] * len(t)
-    x, mask = torch.from_numpy(np.concatenate(tensors)), torch.from_numpy(np.concatenate(masks))
+    mask = np.concatenate(masks)
+    owner = np.array(owner)
+    lengths = mask.sum(1).astype(float)
+    weights = lengths / np.bincount(owner, lengths)[owner]
+    return torch.from_numpy(np.concatenate(tensors)), torch.from_numpy(mask), owner, weights
+
+
+def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray, np.ndarray]:
+    """Each (30, L) segment, windowed to N -> per segment: exercise probs, score, fault
+    probs, and its distance from the training clips (familiarity.py; NaN for a scorer
+    without one). Windows of one segment are averaged by length (their embeddings too);
+    faults: highest."""
+    x, mask, owner, weights = windows(scorer, segments)
     with torch.no_grad():
         if scorer.familiarity is None:
             out, embeddings = scorer.net(x, mask), None
@@ -84,12 +96,10 @@ def run_net(scorer: Scorer, segments: list[np.ndarray]) -> tuple[np.ndarray, np.
     probs = torch.softmax(out.exercise_logits / scorer.temperature, -1).numpy()
     scores = out.score.numpy()
     faults = torch.sigmoid(out.fault_logits).numpy()
-    weights = np.concatenate(masks).sum(1).astype(float)
-    owner = np.array(owner)
     result = [], [], [], []
     for k in range(len(segments)):
         sel = owner == k
-        w = weights[sel] / weights[sel].sum()
+        w = weights[sel]
         result[0].append(w @ probs[sel])
         result[1].append(float(w @ scores[sel]))
         result[2].append(faults[sel].max(0))

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from fitscore_core.compare.comparison import Comparison, compare
 from fitscore_core.compare.feedback import Feedback, write_feedback
+from fitscore_core.compare.measured import MeasuredFault, ceilings, measure_faults
 from fitscore_core.compare.reference import (
     Reference,
     builtin_reference,
@@ -52,6 +53,7 @@ from fitscore_core.scorers.scoring import (
     MIN_KNOWN_CONFIDENCE,
     UNKNOWN,
     ModelPrediction,
+    RepResult,
     known_exercises,
     predict,
 )
@@ -125,6 +127,7 @@ class Analysis:
     # it named `exercise` itself)
     unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # per model: faults of `exercise` that cannot be judged from this camera view
+    measured: tuple[MeasuredFault, ...] = ()   # faults read off the skeleton, per rep
 
     def __post_init__(self):
         if not self.exercise and self.predictions:   # built by hand: the old property
@@ -152,6 +155,36 @@ class Analysis:
     def known(self) -> bool:
         """False when the exercise is "unknown": no score, faults or comparison."""
         return self.exercise != UNKNOWN
+
+    @property
+    def reps(self) -> list[RepResult]:
+        """The reps: every model cuts them from the same features, so the longest list."""
+        return max((p.reps for p in self.predictions.values()), key=len, default=[])
+
+    def _model_rep_means(self) -> list[float]:
+        reps = self.reps
+        same = [p.reps for p in self.predictions.values() if reps and len(p.reps) == len(reps)]
+        return [finite_mean(r[k].score for r in same) for k in range(len(reps))]
+
+    @property
+    def rep_scores(self) -> list[float]:
+        """Each rep's score: the models' mean, at most what its measured faults leave
+        (compare/measured.py: 100 less their rubric points)."""
+        top = ceilings(self.measured, len(self.reps))
+        return [min(m, c) if math.isfinite(m) else m
+                for m, c in zip(self._model_rep_means(), top)]
+
+    @property
+    def score(self) -> float:
+        """The clip's score: the models' mean, less what the measured faults take beyond
+        it in each rep (averaged over the reps, as the clip score is); NaN when unknown."""
+        models = finite_mean(p.score for p in self.predictions.values())
+        if not self.measured or not math.isfinite(models):
+            return models
+        means = self._model_rep_means() or [models]
+        over = [max(0.0, m - c) for m, c in zip(means, ceilings(self.measured, len(self.reps)))
+                if math.isfinite(m)]
+        return models - (sum(over) / len(over) if over else 0.0)
 
     def to_json(self) -> dict:
         seq = self.sequence
@@ -187,6 +220,11 @@ class Analysis:
                 "low_confidence": p.low_confidence, "reasons": list(p.reasons),
             } for name, p in self.predictions.items()},
             "models_agree": self.agree,
+            "score": number(self.score),
+            "measured_faults": [{"fault": f.fault, "rep": None if f.rep is None else f.rep + 1,
+                                 "value": round(f.value, 1), "what": f.what,
+                                 "severity": round(f.severity, 3), "points": round(f.points, 1)}
+                                for f in self.measured],
         } | ({"comparison": self.comparison.to_json() | {
             "feedback": [{"text": f.text, "source": f.source, "fault": f.fault,
                           "joints": list(f.joints)} for f in self.feedback]}}
@@ -330,9 +368,14 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
         if not well_filmed(chosen, view.view):
             notes.append(f"This clip was filmed {FILMED_FROM[view.view]}; to judge every "
                          f"{words(chosen)} fault, {RECOMMENDED[chosen].advice}.")
-    return Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
-                    exercise=chosen, chosen_by="user" if by_user else "models",
-                    own_predictions=own, unjudged=unjudged)
+    result = Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
+                      exercise=chosen, chosen_by="user" if by_user else "models",
+                      own_predictions=own, unjudged=unjudged)
+    if not result.known:
+        return result
+    spans = [(r.start, r.end) for r in result.reps]
+    return replace(result, measured=measure_faults(chosen, view.view, features.values,
+                                                   features.found, spans))
 
 
 def analyze(path: str | Path, scorers: dict[str, Scorer], exercise: str | None = None,

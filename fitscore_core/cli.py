@@ -135,6 +135,8 @@ def cmd_bench(args) -> None:
         return cmd_bench_upper_coco(args)
     if args.what == "hostile":
         return cmd_bench_hostile(args)
+    if args.what == "measured":
+        return cmd_bench_measured(args)
     if args.what == "history":
         from fitscore_core.bench.history import bench_history, format_history
         return print(format_history(bench_history(models_dir=args.models)))
@@ -188,6 +190,29 @@ def cmd_bench_models(args) -> None:
               f"{row['model']}: {row['ms']:.0f} ms (target: both <= 2 s)")
     print("comparison (DTW + per-joint table), 60 s client:")
     print(format_bench(bench_comparison()))
+
+
+def cmd_bench_measured(args) -> None:
+    """The measured faults' angles, read off synthetic reps of known severity; then, when
+    ../shared/real holds PushFit, how they rank its wrong push-ups against the models'."""
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.bench.measured import (calibrate, format_calibration, format_ranking,
+                                              rank_on_real)
+    from fitscore_core.bench.real import DEFAULT_REAL
+    bar = ProgressBar("synthetic clips", unit="clip")
+    try:
+        rows = calibrate(n=args.n, progress=bar)
+    finally:
+        bar.close()
+    print(format_calibration(rows))
+    scorers, cache = load_scorers(args.models), pose_cache(args)
+    bar = ProgressBar("real clips", unit="clip")
+    try:
+        table = rank_on_real(Path(args.real) if args.real else DEFAULT_REAL, scorers, cache,
+                             progress=bar)
+    finally:
+        bar.close()
+    print(format_ranking(table))
 
 
 def cmd_bench_upper_coco(args) -> None:
@@ -499,6 +524,14 @@ def format_analysis(result) -> str:
     if hidden:
         lines.append(f"not judged: {', '.join(hidden)}: cannot be judged from this camera "
                      f"angle ({result.view.view} view)")
+    if result.measured:
+        lines.append("measured on the skeleton (compare/measured.py):")
+        lines += [f"  {f.fault} {'clip' if f.rep is None else f'rep {f.rep + 1}'}: "
+                  f"{f.describe()} (severity {f.severity:.2f}, -{f.points:.0f} points)"
+                  for f in result.measured]
+    if result.known and math.isfinite(result.score):
+        lines.append(f"score: {result.score:.0f} / 100 (the models' mean"
+                     + (", capped by the measured faults)" if result.measured else ")"))
     lines.append("the models agree on the exercise" if result.agree
                  else "the models DISAGREE on the exercise")
     for name, p in preds.items():
@@ -806,20 +839,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
     p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco",
-                                               "hostile", "history", "batch"),
+                                               "measured", "hostile", "history", "batch"),
                    default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
                    "models' figures on the real clips in ../shared/real; upper-coco: on "
                    "synthetic upper-body clips framed from the waist or knees up, as "
-                   "COCO-18 JSON; hostile: peak memory and CPU of every hostile input; "
+                   "COCO-18 JSON; measured: the measured faults' angles on synthetic reps, and "
+                   "how they rank real wrong push-ups; hostile: peak memory and CPU of "
+                   "every hostile input; "
                    "history: a client with 100 sessions' progress, and the session PDF; "
                    "batch: clips/min of 1 worker, --workers 2 and Ray on generated 10 s "
                    "clips, pose cache off")
     p.add_argument("--dir", help="hostile: build the inputs here (default: a temporary "
                    "folder)")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
-    p.add_argument("--n", type=int, default=800, help="upper-coco: clips to generate")
+    p.add_argument("--n", type=int, default=800, help="upper-coco, measured: clips to generate")
     p.add_argument("--clips", type=int, default=20, help="batch: 10 s clips to score")
     p.add_argument("--clips-dir", default=None, help="batch: where the generated clips are "
                    "kept (default ~/.cache/fitscore/bench-batch)")

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from fitscore_core.analysis import (
+    Analysis,
     analyze_sequence,
     choose_exercise,
     confidence,
-    finite_mean,
     joint_confidence,
     own_answers,
 )
@@ -183,13 +183,15 @@ def _answer(own: ModelPrediction, scored: ModelPrediction | None, expected: str
                        len(scored.reps) if scored is not None else len(own.reps), expected)
 
 
-def _one_answer(own: dict[str, ModelPrediction], exercise: str,
-                scored: dict[str, ModelPrediction] | None, expected: str) -> ModelAnswer:
+def _one_answer(own: dict[str, ModelPrediction], exercise: str, analysis: Analysis | None,
+                expected: str) -> ModelAnswer:
     """FitScore's one answer: the analysis' exercise, how sure both models are of it together,
-    the verdict's score (the models' mean) and the most reps a model counted."""
+    the verdict's score (Analysis.score) and the most reps a model counted; without an
+    analysis (the clip was refused), no score."""
+    scored = analysis.predictions if analysis is not None else own
     return ModelAnswer(exercise, joint_confidence(own, exercise),
-                       finite_mean(p.score for p in (scored or {}).values()),
-                       max((len(p.reps) for p in (scored or own).values()), default=0), expected)
+                       analysis.score if analysis is not None else float("nan"),
+                       max((len(p.reps) for p in scored.values()), default=0), expected)
 
 
 def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> ClipResult:
@@ -217,7 +219,7 @@ def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> Cli
     own = analysis.own_predictions or analysis.predictions
     return replace(base, answers={name: _answer(own[name], p, expected[name])
                                   for name, p in analysis.predictions.items()} | {
-        ANSWER: _one_answer(own, analysis.exercise, analysis.predictions, expected[ANSWER])})
+        ANSWER: _one_answer(own, analysis.exercise, analysis, expected[ANSWER])})
 
 
 def evaluate_clips(rows: list[EvalLabel], scorers: dict[str, Scorer], cache=None,

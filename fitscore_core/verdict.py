@@ -13,14 +13,18 @@ Built from an Analysis by pure functions, no model run. The headline speaks in c
 words; the models' own numbers (each one's score, fault probabilities, exercise
 confidence) are in `details`, one click away, never in the headline.
 
-  - **score**: the mean of the models' scores for the ONE exercise, as an integer 0-100.
+  - **score**: Analysis.score for the ONE exercise (the models' mean, capped in each rep
+    by its faults measured on the skeleton), as an integer 0-100.
     Every page, report and export rounds with `rounded` / `score_text` (Python's round(),
     half to even), so a clip never reads 76 in one place and 75.9 in another;
-  - **cues**: the one or two faults the models flag most (FLAG, as the written feedback),
-    said as a cue from CUES, with the reps where a model flags it in that rep's own
-    prediction (RepResult.faults) — or, without per-rep answers, the reps where the fault's
-    joints differ most from the reference (compare/feedback.joint_evidence). A joint that
-    stands out from the reference with no fault behind it may fill the second place;
+  - **cues**: faults measured on the skeleton first (compare/measured.py, with the reps and
+    the value measured: from severity measured.FLAG on, or from any severity when a model
+    flags the fault too), then the faults the models flag most (FLAG, as the written
+    feedback) — except a fault that was measured: the measurement says whether it
+    happened. Each is said as a cue from CUES, with the reps where a model flags it in that
+    rep's own prediction (RepResult.faults) — or, without per-rep answers, the reps where
+    the fault's joints differ most from the reference (compare/feedback.joint_evidence). A joint that stands out from the reference with no
+    fault behind it may fill the second place;
   - **unjudged**: faults the camera view cannot show (Analysis.unjudged,
     fault_views.py) as a sentence with the view to film from;
   - **unknown**: no score, no cue, and the sentence says so;
@@ -31,7 +35,8 @@ confidence) are in `details`, one click away, never in the headline.
 import math
 from dataclasses import dataclass, field
 
-from fitscore_core.analysis import Analysis, confidence, finite_mean, words
+from fitscore_core.analysis import Analysis, confidence, words
+from fitscore_core.compare import measured
 from fitscore_core.compare.feedback import FLAG, joint_evidence, model_joints
 from fitscore_core.fault_views import FAULT_VIEWS, RECOMMENDED, well_filmed
 from fitscore_core.pose.names import joint_words
@@ -195,16 +200,21 @@ class Cue:
     fault: str | None                    # None: a joint that stands out from the reference
     reps: tuple[int, ...] = ()
     times_s: tuple[float, ...] = ()      # each rep's start, or the moment it was seen
-    source: str = "models"               # "models" or "comparison"
+    source: str = "models"               # "models", "measured" or "comparison"
+    measured: str = ""                   # what the skeleton showed: "up to 18° below ..."
 
     def say(self) -> str:
         """The cue with its reps: 'Keep your elbows pinned to your sides (reps 2 and 4, at
-        3.1 s and 7.9 s).'"""
-        if not self.reps:
-            return self.text + "."
-        label = "rep" if len(self.reps) == 1 else "reps"
-        times = _listing([f"{t:.1f} s" for t in self.times_s])
-        return f"{self.text} ({label} {_listing([str(r) for r in self.reps])}, at {times})."
+        3.1 s and 7.9 s).'; a measured fault adds '; measured: up to 18° below the
+        shoulder-ankle line'."""
+        parts = []
+        if self.reps:
+            label = "rep" if len(self.reps) == 1 else "reps"
+            times = _listing([f"{t:.1f} s" for t in self.times_s])
+            parts.append(f"{label} {_listing([str(r) for r in self.reps])}, at {times}")
+        if self.measured:
+            parts.append(f"measured: {self.measured}")
+        return f"{self.text} ({'; '.join(parts)})." if parts else self.text + "."
 
 
 @dataclass(frozen=True)
@@ -248,31 +258,52 @@ class Verdict:
 
 
 def _reps(analysis: Analysis) -> list[RepVerdict]:
-    """The reps (all models find the same ones: they are cut from the same features), each
-    scored by the mean of the models' rep scores."""
+    """The analysis' reps, each with its score (Analysis.rep_scores)."""
     fps = analysis.sequence.fps
-    scored = [p.reps for p in analysis.predictions.values() if p.reps]
-    if not scored:
-        return []
-    base = max(scored, key=len)
-    out = []
-    for k, rep in enumerate(base):
-        same = [r[k].score for r in scored if len(r) == len(base)]
-        out.append(RepVerdict(k + 1, rounded(finite_mean(same)), round(rep.start / fps, 2),
-                              round(rep.end / fps, 2)))
-    return out
+    return [RepVerdict(k + 1, rounded(score), round(rep.start / fps, 2), round(rep.end / fps, 2))
+            for k, (rep, score) in enumerate(zip(analysis.reps, analysis.rep_scores))]
 
 
 def _flagged(analysis: Analysis) -> list[tuple[str, float]]:
     """(fault, highest probability) flagged by any model, the surest first; faults the view
-    cannot show are already out of the predictions."""
-    hidden = {f for h in analysis.unjudged.values() for f in h}
+    cannot show are already out of the predictions, and a measured fault is left to its
+    measurement."""
+    skip = {f for h in analysis.unjudged.values() for f in h}
+    if analysis.measured:
+        skip |= set(measured.measurable(analysis.exercise, analysis.view.view))
     best: dict[str, float] = {}
     for p in analysis.predictions.values():
         for fault, prob in p.faults.items():
-            if fault not in hidden and prob >= FLAG:
+            if fault not in skip and prob >= FLAG:
                 best[fault] = max(best.get(fault, 0.0), prob)
     return sorted(best.items(), key=lambda kv: -kv[1])
+
+
+def _measured_cues(analysis: Analysis, reps: list[RepVerdict]) -> list[Cue]:
+    """The measured faults, the costliest first: in the reps where they reach severity
+    measured.FLAG, or — when a model flags the fault too — where the skeleton shows any of
+    it. A fault measured within the good reps' range everywhere is not said, whatever a
+    model thinks."""
+    hidden = {f for h in analysis.unjudged.values() for f in h}
+    flagged = {f for p in analysis.predictions.values() for f, v in p.faults.items()
+               if v >= FLAG and f not in hidden}
+    found: dict[str, list] = {}
+    for fault in dict.fromkeys(f.fault for f in analysis.measured):
+        mine = [f for f in analysis.measured if f.fault == fault]
+        hits = [f for f in mine if f.severity >= measured.FLAG]
+        if not hits and fault in flagged:
+            hits = [f for f in mine if f.severity > 0]
+        if hits:
+            found[fault] = hits
+    start = {r.number: r.start_s for r in reps}
+    out = []
+    for fault, hits in sorted(found.items(), key=lambda kv: -sum(f.points for f in kv[1])):
+        numbers = tuple(f.rep + 1 for f in hits if f.rep is not None)
+        worst = max(hits, key=lambda f: f.value)
+        said = ("up to " if len(hits) > 1 else "") + worst.describe()
+        out.append(Cue(fault_cue(analysis.exercise, fault).cue, fault, numbers,
+                       tuple(start.get(n, 0.0) for n in numbers), "measured", said))
+    return out
 
 
 def _fault_reps(analysis: Analysis, fault: str, reps: list[RepVerdict]
@@ -303,8 +334,8 @@ def _compared(analysis: Analysis, joints: tuple[str, ...]
 
 
 def _cues(analysis: Analysis, reps: list[RepVerdict]) -> list[Cue]:
-    out = []
-    for fault, _ in _flagged(analysis)[:MAX_CUES]:
+    out = _measured_cues(analysis, reps)[:MAX_CUES]
+    for fault, _ in _flagged(analysis)[:MAX_CUES - len(out)]:
         numbers, times, source = _fault_reps(analysis, fault, reps)
         out.append(Cue(fault_cue(analysis.exercise, fault).cue, fault, numbers, times, source))
     if len(out) < MAX_CUES:
@@ -359,7 +390,7 @@ def make_verdict(analysis: Analysis) -> Verdict:
                        "analyse again.", details)
     exercise = analysis.exercise
     reps = _reps(analysis)
-    score = rounded(finite_mean(p.score for p in analysis.predictions.values()))
+    score = rounded(analysis.score)
     view = analysis.view.view
     hidden = list(dict.fromkeys(f for h in analysis.unjudged.values() for f in h))
     unjudged = tuple(unjudged_sentence(exercise, f, view) for f in hidden)

@@ -186,6 +186,15 @@ for column, (name, p) in zip(model_columns, result.predictions.items()):
                                         "to (s)": st.column_config.NumberColumn(format="%.1f")})
 
 with details:
+    if result.measured:
+        st.subheader("Measured on the skeleton")
+        st.caption("Read off the frames, not guessed by a model; a rep scores at most 100 "
+                   "less these points, whatever the models' score.")
+        st.dataframe(pd.DataFrame([{
+            "rep": "whole clip" if f.rep is None else str(f.rep + 1),
+            "fault": plain(words(f.fault)), "measured": plain(f.describe()),
+            "points": round(f.points)} for f in result.measured]),
+            hide_index=True, width="stretch")
     if result.feedback:
         st.subheader("What the models and the comparison say")
         show_feedback(result.feedback)

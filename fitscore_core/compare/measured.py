@@ -1,0 +1,229 @@
+"""Faults measured on the skeleton: what plain geometry reads off the frames, per rep.
+
+    >>> import numpy as np
+    >>> from fitscore_core.compare.measured import body_line_deviation
+    >>> xy = np.zeros((30, 1)); found = np.ones((15, 1), bool)
+    >>> for j, (x, y) in {2: (0, 0.5), 9: (1, 0.232), 11: (2, 0.5)}.items():  # shoulder, hip, ankle
+    ...     xy[2 * j], xy[2 * j + 1] = x, y
+    >>> round(float(body_line_deviation(xy, found, "R")[0]))   # y up: the hips sag 30°
+    30
+    >>> xy[19] = 0.768                                          # the hips piked up instead
+    >>> round(float(body_line_deviation(xy, found, "R")[0]))
+    -30
+
+The networks' fault heads learned their faults on synthetic people. On real push-ups their
+`sagging hips` and `piked hips` rank the wrong clips over the correct ones little better
+than chance, while the angle at the hips between the shoulders and the ankles ranks them
+well (README, "Faults measured on the skeleton"). A measured fault is one a trainer can
+check on the frame ("hips 18° out of the shoulder-ankle line"), and it is only measured
+from the views that show it (fault_views.py).
+
+Each Measure reads a per-frame signal over a rep's frames into one number, larger = worse.
+Its severity is on the rubric's scale (synth/rubric.py): 0 up to what good reps show
+(`tolerance`), 1 from what the worst synthetic reps show (`full`), linear between; it costs
+the rubric's points, weight × severity. Both numbers are read off synthetic clips, per view
+(`python -m fitscore_core bench measured`), never off real ones.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from fitscore_core.fault_views import judgeable
+from fitscore_core.pose.skeletons import MODEL_15
+
+_J = {name: i for i, name in enumerate(MODEL_15.joints)}
+MIN_MEASURED = 0.5   # a rep measured in fewer of its frames than this share is not measured
+FLAG = 0.5           # a measured fault is told as a cue from this severity on (half way to
+                     # the worst synthetic reps; as a model's fault from probability 0.5)
+
+
+@dataclass(frozen=True)
+class MeasuredFault:
+    """One measured fault in one rep (rep: 0-based index; None = the whole clip)."""
+
+    fault: str
+    rep: int | None
+    value: float
+    severity: float
+    points: float
+    what: str            # how to read the value: "° out of the shoulder-ankle line"
+
+    def describe(self) -> str:
+        return f"{self.value:.0f}{self.what}"
+
+
+# ------------------------------------------------------------------ per-frame signals
+
+def _xy(values: np.ndarray) -> np.ndarray:
+    return values.reshape(15, 2, -1).astype(np.float64)
+
+
+def _seen(found: np.ndarray, *names: str) -> np.ndarray:
+    return np.all([found[_J[n]] for n in names], axis=0)
+
+
+def _both_sides(one_side: Callable, values: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """The mean of the two sides where seen (from the side, the far one is often hidden)."""
+    sides = np.stack([one_side(values, found, s) for s in ("R", "L")])
+    seen = np.isfinite(sides)
+    return np.where(seen.any(0), np.nansum(sides, 0) / np.maximum(seen.sum(0), 1), np.nan)
+
+
+def body_line_deviation(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
+    """(30, T) features (y up), (15, T) found -> (T,) degrees the hip bends out of the
+    shoulder-ankle line on one side: + toward the floor (sag), - away from it (pike), NaN
+    where the shoulder, hip or ankle is not seen."""
+    xy = _xy(values)
+    s, h, a = (xy[_J[side + name]] for name in ("Shoulder", "Hip", "Ankle"))
+    up, down = s - h, a - h
+    inner = np.degrees(np.arctan2(np.abs(up[0] * down[1] - up[1] * down[0]),
+                                  up[0] * down[0] + up[1] * down[1]))
+    line = a - s   # the hip's side of the shoulder-ankle line; y up: below = the floor's
+    cross = line[0] * (h[1] - s[1]) - line[1] * (h[0] - s[0])
+    below = np.where(line[0] >= 0, cross < 0, cross > 0)
+    deviation = np.where(below, 180.0 - inner, inner - 180.0)
+    return np.where(_seen(found, *(side + n for n in ("Shoulder", "Hip", "Ankle"))),
+                    deviation, np.nan)
+
+
+def thigh_elevation(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
+    """Degrees the hip is above the knee along the thigh: 90 standing, 0 at parallel,
+    negative below it (y up)."""
+    xy = _xy(values)
+    hip, knee = xy[_J[side + "Hip"]], xy[_J[side + "Knee"]]
+    angle = np.degrees(np.arctan2(hip[1] - knee[1], np.abs(hip[0] - knee[0])))
+    return np.where(_seen(found, side + "Hip", side + "Knee"), angle, np.nan)
+
+
+def upper_arm_from_trunk(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
+    """Degrees between the upper arm (shoulder to elbow) and the trunk (shoulder to hip)."""
+    xy = _xy(values)
+    sh, el, hip = (xy[_J[side + n]] for n in ("Shoulder", "Elbow", "Hip"))
+    u, w = el - sh, hip - sh
+    angle = np.degrees(np.arctan2(np.abs(u[0] * w[1] - u[1] * w[0]), u[0] * w[0] + u[1] * w[1]))
+    return np.where(_seen(found, side + "Shoulder", side + "Elbow", side + "Hip"), angle, np.nan)
+
+
+SIGNALS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "body line": lambda v, f: _both_sides(body_line_deviation, v, f),
+    "thigh elevation": lambda v, f: _both_sides(thigh_elevation, v, f),
+    "upper arm from trunk": lambda v, f: _both_sides(upper_arm_from_trunk, v, f),
+}
+
+
+# ------------------------------------------------------------------ reading a rep
+
+def either_way(seen: np.ndarray) -> tuple[float, int]:
+    """How far the frames stray either way (90th percentile of |value|) and to which side
+    (+1 / -1: the sign of the larger half's mean). Real push-ups stray both ways in one rep
+    (hips high at the top, sagging at the bottom), so the size is read on both sides and
+    told as the fault of the side it leans to."""
+    size = np.abs(seen)
+    larger = seen[size >= np.median(size)]
+    return float(np.percentile(size, 90)), 1 if larger.mean() >= 0 else -1
+
+
+def highest(seen: np.ndarray) -> tuple[float, int]:
+    """The rep's worst frames: its 90th percentile (not one jittery frame)."""
+    return float(np.percentile(seen, 90)), 0
+
+
+def lowest(seen: np.ndarray) -> tuple[float, int]:
+    """The rep's bottom: its 10th percentile."""
+    return float(np.percentile(seen, 10)), 0
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A fault read off one signal: how a rep's frames become its value, the side of a
+    two-sided reading it is (0: one-sided), the scale per view and the rubric's weight."""
+
+    exercise: str
+    fault: str
+    signal: str                                  # a SIGNALS key
+    read: Callable[[np.ndarray], tuple[float, int]]
+    what: str                                    # the value's unit and meaning
+    scale: dict[str, tuple[float, float]]        # view -> (tolerance, full)
+    weight: float                                # the rubric's points at severity 1
+    side: int = 0
+
+    def severity(self, value: float, view: str) -> float:
+        tolerance, full = self.scale[view]
+        return float(np.clip((value - tolerance) / (full - tolerance), 0.0, 1.0))
+
+
+def rep_value(measure: Measure, signal: np.ndarray, start: int, end: int
+              ) -> tuple[float, int] | None:
+    """The measure's reading of frames [start, end), or None when too few were measured."""
+    part = signal[start:end]
+    seen = part[np.isfinite(part)]
+    if end <= start or len(seen) < max(1, MIN_MEASURED * (end - start)):
+        return None
+    return measure.read(seen)
+
+
+# Severity 1 of the synthetic faults (synth/moves/): 22° (sag) or 30° (pike) of lower-spine
+# bend, 55 % of the depth lost, 42° of shoulder flexion. `scale` is what the 2D skeleton of
+# such reps shows, per view (`bench measured`: 1 500 fresh synthetic clips, seed 8080);
+# `what` is the unit and meaning of the value. Only faults plain geometry reads well are
+# here: knees caving in (the knees' gap against the ankles', from the front) followed the
+# true severity with a Spearman ρ of 0.40 (0.26 from a diagonal), so it is left to the models.
+MEASURES: dict[str, tuple[Measure, ...]] = {
+    "push_up": (
+        Measure("push_up", "sagging_hips", "body line", either_way,
+                "° out of the shoulder-ankle line, hips low",
+                {"side": (7.9, 14.3), "diagonal": (9.2, 18.9)}, 35.0, side=+1),
+        Measure("push_up", "piked_hips", "body line", either_way,
+                "° out of the shoulder-ankle line, hips high",
+                {"side": (7.9, 15.8), "diagonal": (9.2, 27.4)}, 25.0, side=-1),
+    ),
+    "squat": (
+        Measure("squat", "insufficient_depth", "thigh elevation", lowest,
+                "° above parallel at the bottom (hips over knees)",
+                {"side": (5.6, 39.9), "diagonal": (22.7, 49.5)}, 35.0),
+    ),
+    "bicep_curl": (
+        Measure("bicep_curl", "elbow_drift_forward", "upper arm from trunk", highest,
+                "° between the upper arm and the trunk",
+                {"side": (14.4, 42.3), "diagonal": (21.4, 39.6)}, 25.0),
+    ),
+}
+
+
+def measurable(exercise: str, view: str) -> tuple[str, ...]:
+    """The faults of `exercise` measured on the skeleton from `view`."""
+    return tuple(m.fault for m in MEASURES.get(exercise, ())
+                 if view in m.scale and judgeable(exercise, m.fault, view))
+
+
+def measure_faults(exercise: str, view: str, values: np.ndarray, found: np.ndarray,
+                   reps: list[tuple[int, int]]) -> tuple[MeasuredFault, ...]:
+    """Every measured fault of `exercise` that `view` can judge, in each rep (frame ranges
+    of the features, end exclusive; the whole clip when no rep was found). A two-sided
+    reading gives the fault of the side it leans to."""
+    faults = measurable(exercise, view)
+    measures = [m for m in MEASURES.get(exercise, ()) if m.fault in faults]
+    signals = {m.signal: SIGNALS[m.signal](values, found) for m in measures}
+    spans = [(k, s, e) for k, (s, e) in enumerate(reps)] or [(None, 0, values.shape[1])]
+    out = []
+    for k, start, end in spans:
+        for m in measures:
+            got = rep_value(m, signals[m.signal], start, end)
+            if got is not None and (m.side == 0 or got[1] == m.side):
+                severity = m.severity(got[0], view)
+                out.append(MeasuredFault(m.fault, k, got[0], severity, m.weight * severity,
+                                         m.what))
+    return tuple(out)
+
+
+def ceilings(measured: tuple[MeasuredFault, ...], n_reps: int) -> list[float]:
+    """Per rep (or [clip] when n_reps is 0): the most a rep can score, 100 less the points of
+    its measured faults."""
+    out = [100.0] * max(n_reps, 1)
+    for f in measured:
+        k = 0 if f.rep is None else f.rep
+        if k < len(out):
+            out[k] -= f.points
+    return out

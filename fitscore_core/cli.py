@@ -196,8 +196,8 @@ def cmd_bench_measured(args) -> None:
     """The measured faults' angles, read off synthetic reps of known severity; then, when
     ../shared/real holds PushFit, how they rank its wrong push-ups against the models'."""
     from fitscore_core.analysis import load_scorers
-    from fitscore_core.bench.measured import (calibrate, format_calibration, format_ranking,
-                                              rank_on_real)
+    from fitscore_core.bench.measured import (calibrate, format_calibration, format_effect,
+                                              format_ranking, rank_on_real, synthetic_effect)
     from fitscore_core.bench.real import DEFAULT_REAL
     bar = ProgressBar("synthetic clips", unit="clip")
     try:
@@ -206,6 +206,12 @@ def cmd_bench_measured(args) -> None:
         bar.close()
     print(format_calibration(rows))
     scorers, cache = load_scorers(args.models), pose_cache(args)
+    bar = ProgressBar("synthetic clips, scored", unit="clip")
+    try:
+        effect = synthetic_effect(scorers, n=args.n, progress=bar)
+    finally:
+        bar.close()
+    print(format_effect(effect))
     bar = ProgressBar("real clips", unit="clip")
     try:
         table = rank_on_real(Path(args.real) if args.real else DEFAULT_REAL, scorers, cache,

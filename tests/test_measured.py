@@ -169,11 +169,11 @@ def test_from_the_front_the_models_decide_alone(scorers):
 
 
 def test_the_calibration_reads_tolerance_below_full_on_synthetic_reps():
-    rows = calibrate(n=300, seed=5)
-    assert rows and {r.view for r in rows} <= {"side", "diagonal"}
-    assert {(r.exercise, r.fault) for r in rows} <= {
-        (m.exercise, m.fault) for ms in MEASURES.values() for m in ms}
+    rows = calibrate(n=150, seed=5, exercises=("push_up", "front_raise"))
+    scale = {(m.exercise, m.fault): m.scale for ms in MEASURES.values() for m in ms}
+    assert {r.exercise for r in rows} == {"push_up", "front_raise"}
     for r in rows:
+        assert r.view in scale[(r.exercise, r.fault)]     # only the views it is read from
         assert r.good_reps > 0 and np.isfinite(r.tolerance)
         if r.faulty_reps >= 10:
             assert r.full > r.tolerance and r.rho > 0
@@ -181,14 +181,22 @@ def test_the_calibration_reads_tolerance_below_full_on_synthetic_reps():
     assert table.count("\n") == len(rows) + 1 and "tolerance" in table
 
 
-@pytest.mark.parametrize("exercise, fault", [("squat", "insufficient_depth"),
-                                             ("bicep_curl", "elbow_drift_forward")])
-def test_squat_depth_and_curl_elbow_drift_are_measured_from_the_side(exercise, fault):
-    good, bad = measured_of(exercise, {}, 90.0), measured_of(exercise, {fault: 1.0}, 90.0)
-    assert [f.fault for f in good] == [fault] * 3 and all(f.severity == 0 for f in good)
-    assert [f.fault for f in bad] == [fault] * 3 and all(f.severity >= FLAG for f in bad)
+@pytest.mark.parametrize("exercise, fault, yaw", [
+    ("squat", "insufficient_depth", 90.0), ("bicep_curl", "elbow_drift_forward", 90.0),
+    ("front_raise", "bent_elbows", 90.0),
+    ("front_raise", "arms_too_high", 90.0)])
+def test_each_measured_fault_tells_a_faulty_rep_from_a_good_one(exercise, fault, yaw):
+    good = [f for f in measured_of(exercise, {}, yaw) if f.fault == fault]
+    bad = [f for f in measured_of(exercise, {fault: 1.0}, yaw) if f.fault == fault]
+    assert len(good) == len(bad) == 3
+    assert all(f.severity == 0 for f in good) and all(f.severity >= FLAG for f in bad)
     assert min(f.value for f in bad) > max(f.value for f in good) + 20
-    assert measurable(exercise, "front") == ()   # both need a profile (fault_views.py)
+
+
+def test_views_that_cannot_show_a_fault_or_read_it_badly_are_not_measured():
+    assert measurable("squat", "front") == measurable("bicep_curl", "front") == ()
+    assert all(measurable("shoulder_press", v) == () for v in ("front", "side", "diagonal"))
+    assert measurable("front_raise", "front") == ()      # the arm points at the lens
 
 
 def test_a_slight_measured_bend_is_said_when_a_model_flags_it_too():
@@ -200,3 +208,14 @@ def test_a_slight_measured_bend_is_said_when_a_model_flags_it_too():
                   for n in ("cnn1d", "lstm")}
         cues = make_verdict(analyze_sequence(seq, models)).cues
         assert ("sagging_hips" in [c.fault for c in cues]) is said, flag
+
+
+def test_the_synthetic_effect_compares_the_capped_score_with_the_models_mean():
+    from fitscore_core.analysis import load_scorers
+    from fitscore_core.bench.measured import format_effect, synthetic_effect
+    table = synthetic_effect(load_scorers(), n=24, seed=3)
+    assert "all" in table and table["all"]["clips"] == sum(
+        r["clips"] for e, r in table.items() if e != "all")
+    for r in table.values():
+        assert all(np.isfinite(v) for v in r["mae"]) and r["measured"] <= r["clips"]
+    assert format_effect(table).count("\n") == len(table) + 1

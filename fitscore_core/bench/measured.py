@@ -2,6 +2,7 @@
 
     >>> from fitscore_core.bench.measured import calibrate, format_calibration
     >>> print(format_calibration(calibrate(n=1500)))   # doctest: +SKIP
+    >>> print(format_effect(synthetic_effect(load_scorers(), n=800)))   # doctest: +SKIP
     >>> from fitscore_core.bench.real import DEFAULT_REAL
     >>> print(format_ranking(rank_on_real(DEFAULT_REAL, load_scorers())))   # doctest: +SKIP
 
@@ -13,6 +14,10 @@ severity 0.05 or more: the tolerance), the value at severity 1 of a straight lin
 through the reps that have this fault alone (full), and how well the value follows the true
 severity (Spearman ρ). compare/measured.py's MEASURES hold these figures rounded; the
 calibration reads no real clip.
+
+`synthetic_effect` checks what the caps do to the score on other fresh synthetic clips
+(seed 4321, every exercise, the exercise given): the mean absolute error and Spearman ρ
+against the true rubric score, of the models' mean and of the capped score.
 
 `rank_on_real` then says, on real push-ups labelled correct / wrong (PushFit in
 ../shared/real, when it is there), how well each signal ranks the wrong ones first: each
@@ -81,10 +86,13 @@ def _rep_rows(n: int, seed: int, exercise: str, progress: Callable[[int, int], N
     return rows
 
 
-def calibrate(n: int = 1500, seed: int = SEED, progress: Callable[[int, int], None] | None = None
-              ) -> list[Calibration]:
+def calibrate(n: int = 1500, seed: int = SEED, progress: Callable[[int, int], None] | None = None,
+              exercises=None) -> list[Calibration]:
+    """Every measure's scale per view, on n fresh synthetic clips of each exercise."""
     out = []
     for exercise, measures in MEASURES.items():
+        if exercises is not None and exercise not in exercises:
+            continue
         rows = _rep_rows(n, seed, exercise, progress)
         for m in measures:
             for view in sorted({r[0] for r in rows} & set(m.scale)):
@@ -112,6 +120,47 @@ def format_calibration(rows: list[Calibration]) -> str:
     for c in rows:
         lines.append(f"| {c.exercise} | {c.fault} | {c.view} | {c.good_reps} | {c.faulty_reps} "
                      f"| {c.tolerance:.1f} | {c.full:.1f} | {c.rho:.2f} |")
+    return "\n".join(lines)
+
+
+EFFECT_SEED = 4321
+
+
+def synthetic_effect(scorers, n: int = 800, seed: int = EFFECT_SEED,
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, dict]:
+    """exercise (and "all") -> clips, measured clips, MAE and Spearman ρ of the models' mean
+    score and of the capped score (Analysis.score) against the true rubric score."""
+    ds = generate_dataset(n, seed, workers=2, real_world=RealWorld(unknown_share=0.0))
+    rows = []
+    for i in range(len(ds)):
+        exercise = str(ds.exercise[i])
+        try:
+            a = analyze_sequence(smooth(fill_gaps(ds.pose_sequence(i))), scorers, exercise)
+        except FitScoreError:
+            continue
+        rows.append((exercise, float(ds.score[i]),
+                     finite_mean(p.score for p in a.predictions.values()), a.score,
+                     bool(a.measured)))
+        if progress:
+            progress(i + 1, len(ds))
+    out = {}
+    for exercise in sorted({r[0] for r in rows}) + ["all"]:
+        mine = [r for r in rows if exercise in ("all", r[0]) and np.isfinite(r[2])]
+        true, models, capped = (np.array([r[k] for r in mine]) for k in (1, 2, 3))
+        out[exercise] = {"clips": len(mine), "measured": sum(r[4] for r in mine),
+                         "mae": (float(np.abs(models - true).mean()),
+                                 float(np.abs(capped - true).mean())),
+                         "rho": (float(spearmanr(models, true)[0]),
+                                 float(spearmanr(capped, true)[0]))}
+    return out
+
+
+def format_effect(table: dict[str, dict]) -> str:
+    lines = ["| exercise | clips | with a measured fault | score MAE: models' mean → capped | "
+             "Spearman ρ: models' mean → capped |", "| --- | --- | --- | --- | --- |"]
+    for exercise, r in table.items():
+        lines.append(f"| {exercise} | {r['clips']} | {r['measured']} | {r['mae'][0]:.2f} → "
+                     f"{r['mae'][1]:.2f} | {r['rho'][0]:.3f} → {r['rho'][1]:.3f} |")
     return "\n".join(lines)
 
 

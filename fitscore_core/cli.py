@@ -36,6 +36,15 @@ class ProgressBar:
             self.bar.close()
 
 
+def with_progress(desc: str, unit: str, work):
+    """work(progress) under a ProgressBar that is closed however it ends."""
+    bar = ProgressBar(desc, unit=unit)
+    try:
+        return work(bar)
+    finally:
+        bar.close()
+
+
 def add_cache_options(p: argparse.ArgumentParser, scope: str = "") -> None:
     """--cache DIR and --no-cache (one or the other) on a command that poses videos."""
     group = p.add_mutually_exclusive_group()
@@ -141,12 +150,8 @@ def cmd_bench(args) -> None:
         from fitscore_core.bench.history import bench_history, format_history
         return print(format_history(bench_history(models_dir=args.models)))
     from fitscore_core.bench.speed import format_benchmark, run_benchmark
-    bar = ProgressBar("bench", unit="step")
-    try:
-        rows = run_benchmark(n_frames=args.frames, progress=bar)
-    finally:
-        bar.close()
-    print(format_benchmark(rows))
+    print(format_benchmark(with_progress(
+        "bench", "step", lambda bar: run_benchmark(n_frames=args.frames, progress=bar))))
 
 
 def cmd_bench_hostile(args) -> None:
@@ -193,32 +198,22 @@ def cmd_bench_models(args) -> None:
 
 
 def cmd_bench_measured(args) -> None:
-    """The measured faults' angles, read off synthetic reps of known severity; then, when
-    ../shared/real holds PushFit, how they rank its wrong push-ups against the models'."""
+    """The measured faults' scales, read off synthetic reps of known severity; what their
+    caps do to the synthetic score; then, when ../shared/real holds PushFit, how they rank
+    its wrong push-ups against the models' signals."""
     from fitscore_core.analysis import load_scorers
     from fitscore_core.bench.measured import (calibrate, format_calibration, format_effect,
                                               format_ranking, rank_on_real, synthetic_effect)
     from fitscore_core.bench.real import DEFAULT_REAL
-    bar = ProgressBar("synthetic clips", unit="clip")
-    try:
-        rows = calibrate(n=args.n, progress=bar)
-    finally:
-        bar.close()
-    print(format_calibration(rows))
+    print(format_calibration(with_progress(
+        "synthetic clips", "clip", lambda bar: calibrate(n=args.n, progress=bar))))
     scorers, cache = load_scorers(args.models), pose_cache(args)
-    bar = ProgressBar("synthetic clips, scored", unit="clip")
-    try:
-        effect = synthetic_effect(scorers, n=args.n, progress=bar)
-    finally:
-        bar.close()
-    print(format_effect(effect))
-    bar = ProgressBar("real clips", unit="clip")
-    try:
-        table = rank_on_real(Path(args.real) if args.real else DEFAULT_REAL, scorers, cache,
-                             progress=bar)
-    finally:
-        bar.close()
-    print(format_ranking(table))
+    print(format_effect(with_progress(
+        "synthetic clips, scored", "clip",
+        lambda bar: synthetic_effect(scorers, n=args.n, progress=bar))))
+    real = Path(args.real) if args.real else DEFAULT_REAL
+    print(format_ranking(with_progress(
+        "real clips", "clip", lambda bar: rank_on_real(real, scorers, cache, progress=bar))))
 
 
 def cmd_bench_upper_coco(args) -> None:

@@ -69,16 +69,18 @@ def run_pool(jobs: list, workers: int, work: Callable, setup: Callable, setup_ar
     pool = _new_pool(workers, setup, setup_args)
     try:
         while queue or suspects or running:
-            if suspects:
-                if not running:
-                    job = suspects.popleft()
-                    running[_submit(pool, work, job)] = (job, True)
-            else:
-                while queue and len(running) < workers:
-                    job = queue.popleft()
-                    running[_submit(pool, work, job)] = (job, False)
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
+            alone = bool(suspects)                    # suspects run one at a time
+            source = suspects if alone else queue
+            room = (0 if running else 1) if alone else workers - len(running)
+            try:
+                for _ in range(min(room, len(source))):
+                    job = source.popleft()
+                    running[_submit(pool, work, job)] = (job, alone)
+            except BrokenProcessPool:                 # a process died after the last wait;
+                source.appendleft(job)                # this job never started
+                broken = True
+            finished, _ = wait(running, return_when=FIRST_COMPLETED) if running else ((), ())
             for future in finished:
                 job, alone = running.pop(future)
                 try:

@@ -13,3 +13,11 @@ def dies_on_its_clip(label, path, scorers, exercise=None, cache=None):
     if label.startswith("dies"):
         os._exit(3)                    # what a segfault in the pose estimator looks like
     return score_clip(label, path, scorers, exercise, cache)
+
+
+def no_setup() -> None:
+    """A worker setup with nothing to load."""
+
+
+def doubled(job: int) -> int:
+    return 2 * job

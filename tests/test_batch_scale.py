@@ -291,3 +291,29 @@ def test_a_ctrl_c_during_a_worker_spawn_is_held_back_not_lost():
                 time.sleep(0.05)
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_pool_that_died_after_the_last_wait_is_rebuilt_not_raised(monkeypatch):
+    """A worker can die between `wait` returning a finished job and the next submit (CI saw
+    it: a clip that kills its worker, while the other worker's clip had just finished). The
+    submit then raises BrokenProcessPool; the pool must be rebuilt and every job still run."""
+    import fitscore_core.batch_pool as batch_pool
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    real_submit, calls = batch_pool._submit, []
+
+    def submit_after_a_death(pool, work, job):
+        calls.append(job)
+        if len(calls) == 3:                          # the pool dies just before this submit
+            for process in list(pool._processes.values()):
+                process.kill()
+            deadline = time.monotonic() + 30
+            while not pool._broken and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert pool._broken
+        return real_submit(pool, work, job)
+
+    monkeypatch.setattr(batch_pool, "_submit", submit_after_a_death)
+    results = list(batch_pool.run_pool(list(range(6)), 2, batch_crash.doubled,
+                                       batch_crash.no_setup, (), lambda job: "crashed"))
+    assert len(calls) > 6                            # the killed jobs ran again
+    assert sorted(results) == [(job, 2 * job) for job in range(6)]

@@ -32,7 +32,7 @@ FAULT_VIEWS: dict[str, dict[str, tuple[str, ...]]] = {
         "asymmetric_descent": FRONTAL,       # the hips shift and tilt sideways
     },
     "push_up": {
-        "sagging_hips": SAGITTAL,            # hips below the shoulder-ankle line, a profile
+        "sagging_hips": SAGITTAL,            # hips below the body line, a profile
         "piked_hips": SAGITTAL,              # hips above that line, a profile
         "partial_range": SAGITTAL,           # chest-to-floor distance and elbow bend, in profile
         "flared_elbows": FRONTAL,            # elbows go out sideways, along a side camera's axis

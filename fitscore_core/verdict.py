@@ -205,8 +205,8 @@ class Cue:
 
     def say(self) -> str:
         """The cue with its reps: 'Keep your elbows pinned to your sides (reps 2 and 4, at
-        3.1 s and 7.9 s).'; a measured fault adds '; measured: up to 18° below the
-        shoulder-ankle line'."""
+        3.1 s and 7.9 s).'; a measured fault adds '; measured: up to 18° out of a
+        straight body line, hips low'."""
         parts = []
         if self.reps:
             label = "rep" if len(self.reps) == 1 else "reps"

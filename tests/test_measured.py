@@ -23,6 +23,7 @@ from fitscore_core.compare.measured import (
 )
 from fitscore_core.features import normalize
 from fitscore_core.pose.sequence import PoseSequence
+from fitscore_core.pose.skeletons import MODEL_15
 from fitscore_core.synth.body import BodyShape
 from fitscore_core.synth.exercises import ClipSpec, generate_motion
 from fitscore_core.synth.views import fit_camera, project_keypoints
@@ -65,17 +66,16 @@ def measured(seq: PoseSequence, view: str) -> tuple[MeasuredFault, ...]:
 
 
 def test_the_body_line_is_signed_toward_the_floor_and_missing_where_a_joint_is_unseen():
-    xy, found = np.zeros((30, 2)), np.ones((15, 2), bool)
+    xy, found = np.zeros((30, 2)), np.zeros((15, 2), bool)
     for j, (x, y) in {2: (0, 0.5), 9: (1, 0.5), 11: (2, 0.5)}.items():   # a straight plank
-        xy[2 * j], xy[2 * j + 1] = x, y
+        xy[2 * j], xy[2 * j + 1], found[j] = x, y, True                 # (no knee seen)
     xy[19, 1] = 0.3                                   # frame 1: the right hip drops (y up)
     found[11, 0] = False                              # frame 0: the right ankle is not seen
     right = body_line_deviation(xy, found, "R")
     assert np.isnan(right[0]) and right[1] > 20
     mirrored = xy.copy()
     mirrored[0::2] *= -1                              # facing the other way: still a sag
-    assert body_line_deviation(mirrored, np.ones((15, 2), bool), "R")[1] == pytest.approx(
-        right[1])
+    assert body_line_deviation(mirrored, found, "R")[1] == pytest.approx(right[1])
 
 
 def test_a_rep_seen_in_too_few_frames_is_not_measured_and_the_lean_picks_the_side():
@@ -100,7 +100,7 @@ def test_sagging_and_piked_hips_are_measured_from_the_side_and_a_good_plank_pass
     weight = {m.fault: m.weight for m in MEASURES["push_up"]}
     for f in sag + pike:
         assert f.points == pytest.approx(weight[f.fault] * f.severity)
-        assert "shoulder-ankle line" in f.describe() and f.describe().startswith(
+        assert "straight body line" in f.describe() and f.describe().startswith(
             f"{f.value:.0f}°")
 
 
@@ -144,7 +144,7 @@ def test_the_score_is_capped_by_the_measured_faults_and_the_cue_says_the_angle(s
     assert first.fault == "sagging_hips" and first.source == "measured"
     assert first.text == fault_cue("push_up", "sagging_hips").cue
     said = first.say()
-    assert "measured: up to" in said and "out of the shoulder-ankle line, hips low" in said
+    assert "measured: up to" in said and "out of a straight body line, hips low" in said
     assert first.reps == tuple(range(1, len(a.reps) + 1))
     data = a.to_json()
     assert data["score"] == pytest.approx(a.score, abs=0.01)
@@ -219,3 +219,32 @@ def test_the_synthetic_effect_compares_the_capped_score_with_the_models_mean():
     for r in table.values():
         assert all(np.isfinite(v) for v in r["mae"]) and r["measured"] <= r["clips"]
     assert format_effect(table).count("\n") == len(table) + 1
+
+
+def _plank(**joints) -> tuple[np.ndarray, np.ndarray]:
+    """One frame, y up, with only these joints seen."""
+    xy, found = np.zeros((30, 1)), np.zeros((15, 1), bool)
+    for name, (x, y) in joints.items():
+        j = MODEL_15.joints.index(name)
+        xy[2 * j], xy[2 * j + 1], found[j] = x, y, True
+    return xy, found
+
+
+def test_the_line_runs_to_the_ankle_and_the_knee_stands_in_for_an_unseen_one():
+    # a sagging push-up: the knee on the straight leg, half way up from the ankle
+    toes = {"RShoulder": (0, 0.6), "RHip": (1.2, 0.2), "RKnee": (2.1, 0.1),
+            "RAnkle": (3.0, 0.0)}
+    xy, found = _plank(**toes)
+    bent_knee = {**toes, "RKnee": (2.1, 0.5)}             # the knee alone moved off the leg
+    assert body_line_deviation(*_plank(**bent_knee), "R")[0] == pytest.approx(
+        body_line_deviation(xy, found, "R")[0])         # the ankle's line: the knee unused
+    sag = body_line_deviation(xy, found, "R")[0]
+    assert sag > 10
+    found[MODEL_15.joints.index("RAnkle")] = False
+    assert body_line_deviation(xy, found, "R")[0] == pytest.approx(sag)
+    # filmed from the head end: a thigh far shorter than the trunk points at the lens
+    end_on = xy.copy()
+    end_on[2 * MODEL_15.joints.index("RKnee"):][:2] = [[1.4], [0.1]]
+    assert np.isnan(body_line_deviation(end_on, found, "R")[0])
+    found[MODEL_15.joints.index("RKnee")] = False
+    assert np.isnan(body_line_deviation(xy, found, "R")[0])

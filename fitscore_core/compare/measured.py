@@ -2,9 +2,9 @@
 
     >>> import numpy as np
     >>> from fitscore_core.compare.measured import body_line_deviation
-    >>> xy = np.zeros((30, 1)); found = np.ones((15, 1), bool)
+    >>> xy = np.zeros((30, 1)); found = np.zeros((15, 1), bool)
     >>> for j, (x, y) in {2: (0, 0.5), 9: (1, 0.232), 11: (2, 0.5)}.items():  # shoulder, hip, ankle
-    ...     xy[2 * j], xy[2 * j + 1] = x, y
+    ...     xy[2 * j], xy[2 * j + 1], found[j] = x, y, True
     >>> round(float(body_line_deviation(xy, found, "R")[0]))   # y up: the hips sag 30°
     30
     >>> xy[19] = 0.768                                          # the hips piked up instead
@@ -15,7 +15,7 @@ The networks' fault heads learned their faults on synthetic people. On real push
 `sagging hips` and `piked hips` rank the wrong clips over the correct ones little better
 than chance, while the angle at the hips between the shoulders and the ankles ranks them
 well (README, "Faults measured on the skeleton"). A measured fault is one a trainer can
-check on the frame ("hips 18° out of the shoulder-ankle line"), and it is only measured
+check on the frame ("hips 18° out of a straight body line"), and it is only measured
 from the views that show it (fault_views.py).
 
 Each Measure reads a per-frame signal over a rep's frames into one number, larger = worse.
@@ -35,6 +35,7 @@ from fitscore_core.pose.skeletons import MODEL_15
 
 _J = {name: i for i, name in enumerate(MODEL_15.joints)}
 MIN_MEASURED = 0.5   # a rep measured in fewer of its frames than this share is not measured
+THIGH_SHARE = 0.5    # a thigh seen shorter than this share of the trunk gives no direction
 FLAG = 0.5           # a measured fault is told as a cue from this severity on (half way to
                      # the worst synthetic reps; as a model's fault from probability 0.5)
 
@@ -48,7 +49,7 @@ class MeasuredFault:
     value: float
     severity: float
     points: float
-    what: str            # how to read the value: "° out of the shoulder-ankle line"
+    what: str            # how to read the value: "° out of a straight body line"
 
     def describe(self) -> str:
         return f"{self.value:.0f}{self.what}"
@@ -71,21 +72,39 @@ def _both_sides(one_side: Callable, values: np.ndarray, found: np.ndarray) -> np
     return np.where(seen.any(0), np.nansum(sides, 0) / np.maximum(seen.sum(0), 1), np.nan)
 
 
+def _inner_angle(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Degrees of the angle a-vertex-b, per frame (points are (2, T))."""
+    u, w = a - vertex, b - vertex
+    return np.degrees(np.arctan2(np.abs(u[0] * w[1] - u[1] * w[0]), u[0] * w[0] + u[1] * w[1]))
+
+
+def _bend_toward_floor(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Degrees the path a-vertex-b bends at the vertex: + where the vertex lies below the
+    a-b line (toward the floor, y up), - above it."""
+    line = b - a
+    cross = line[0] * (vertex[1] - a[1]) - line[1] * (vertex[0] - a[0])
+    below = np.where(line[0] >= 0, cross < 0, cross > 0)
+    bend = 180.0 - _inner_angle(a, vertex, b)
+    return np.where(below, bend, -bend)
+
+
 def body_line_deviation(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
     """(30, T) features (y up), (15, T) found -> (T,) degrees the hip bends out of the
-    shoulder-ankle line on one side: + toward the floor (sag), - away from it (pike), NaN
-    where the shoulder, hip or ankle is not seen."""
+    body's straight line on one side: + toward the floor (sag), - away from it (pike), NaN
+    where the shoulder, the hip or the line's far end is not seen.
+
+    The line runs from the shoulder to the ankle, or to the knee where the ankle is not seen
+    (feet cut off by the frame): a straight leg points the same way from the knee. Only a
+    thigh that looks at least THIGH_SHARE as long as the trunk gives that direction; a
+    shorter one points at the lens (a push-up filmed from the head end), or its knee is a
+    guess beside the hip."""
     xy = _xy(values)
-    s, h, a = (xy[_J[side + name]] for name in ("Shoulder", "Hip", "Ankle"))
-    up, down = s - h, a - h
-    inner = np.degrees(np.arctan2(np.abs(up[0] * down[1] - up[1] * down[0]),
-                                  up[0] * down[0] + up[1] * down[1]))
-    line = a - s   # the hip's side of the shoulder-ankle line; y up: below = the floor's
-    cross = line[0] * (h[1] - s[1]) - line[1] * (h[0] - s[0])
-    below = np.where(line[0] >= 0, cross < 0, cross > 0)
-    deviation = np.where(below, 180.0 - inner, inner - 180.0)
-    return np.where(_seen(found, *(side + n for n in ("Shoulder", "Hip", "Ankle"))),
-                    deviation, np.nan)
+    s, h, k, a = (xy[_J[side + name]] for name in ("Shoulder", "Hip", "Knee", "Ankle"))
+    seen_a = found[_J[side + "Ankle"]]
+    long_thigh = np.hypot(*(k - h)) >= THIGH_SHARE * np.hypot(*(s - h))
+    by_knee = found[_J[side + "Knee"]] & ~seen_a & long_thigh
+    return np.where(_seen(found, side + "Shoulder", side + "Hip") & (seen_a | by_knee),
+                    _bend_toward_floor(s, h, np.where(seen_a, a, k)), np.nan)
 
 
 def thigh_elevation(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
@@ -101,8 +120,7 @@ def upper_arm_from_trunk(values: np.ndarray, found: np.ndarray, side: str) -> np
     """Degrees between the upper arm (shoulder to elbow) and the trunk (shoulder to hip)."""
     xy = _xy(values)
     sh, el, hip = (xy[_J[side + n]] for n in ("Shoulder", "Elbow", "Hip"))
-    u, w = el - sh, hip - sh
-    angle = np.degrees(np.arctan2(np.abs(u[0] * w[1] - u[1] * w[0]), u[0] * w[0] + u[1] * w[1]))
+    angle = _inner_angle(el, sh, hip)
     return np.where(_seen(found, side + "Shoulder", side + "Elbow", side + "Hip"), angle, np.nan)
 
 
@@ -110,8 +128,7 @@ def elbow_bend(values: np.ndarray, found: np.ndarray, side: str) -> np.ndarray:
     """Degrees the elbow is bent: 0 for a straight arm (180 less the elbow's inner angle)."""
     xy = _xy(values)
     sh, el, wr = (xy[_J[side + n]] for n in ("Shoulder", "Elbow", "Wrist"))
-    u, w = sh - el, wr - el
-    inner = np.degrees(np.arctan2(np.abs(u[0] * w[1] - u[1] * w[0]), u[0] * w[0] + u[1] * w[1]))
+    inner = _inner_angle(sh, el, wr)
     return np.where(_seen(found, side + "Shoulder", side + "Elbow", side + "Wrist"),
                     180.0 - inner, np.nan)
 
@@ -191,11 +208,11 @@ def rep_value(measure: Measure, signal: np.ndarray, start: int, end: int
 MEASURES: dict[str, tuple[Measure, ...]] = {
     "push_up": (
         Measure("push_up", "sagging_hips", "body line", either_way,
-                "° out of the shoulder-ankle line, hips low",
-                {"side": (7.9, 14.3), "diagonal": (9.2, 18.9)}, 35.0, side=+1),
+                "° out of a straight body line, hips low",
+                {"side": (8.7, 14.3), "diagonal": (9.8, 18.9)}, 35.0, side=+1),
         Measure("push_up", "piked_hips", "body line", either_way,
-                "° out of the shoulder-ankle line, hips high",
-                {"side": (7.9, 15.8), "diagonal": (9.2, 27.4)}, 25.0, side=-1),
+                "° out of a straight body line, hips high",
+                {"side": (8.7, 15.7), "diagonal": (9.8, 27.6)}, 25.0, side=-1),
     ),
     "squat": (
         Measure("squat", "insufficient_depth", "thigh elevation", lowest,

@@ -203,8 +203,12 @@ def rep_value(measure: Measure, signal: np.ndarray, start: int, end: int
 # models: the press's lockout (ρ 0.29 from the side; from the front and a diagonal its caps
 # took the press's score MAE from 5.35 to 5.88), knees caving in (the knees' gap against
 # the ankles': ρ 0.40 from the front, 0.26 from a diagonal, and a noise-free clip at full
-# severity read half way) and the front raise's height seen from the front (ρ 0.63, but an
-# arm pointing at the lens has no 2D angle to speak of: a correct noise-free rep read 137°).
+# severity read half way), the front raise's height seen from the front (ρ 0.63, but an
+# arm pointing at the lens has no 2D angle to speak of: a correct noise-free rep read 137°),
+# the push-up's range (the elbows' angle at the bottom: ρ 0.48 from the side, but its caps
+# took the push-up's score MAE from 5.55 to 5.76) and its flared elbows from the front (the
+# elbows' spread over the hands': ρ 0.54, but a noise-free rep at full severity read 157 %
+# against the good reps' tolerance of 170 %: noise sets that scale, not the fault).
 MEASURES: dict[str, tuple[Measure, ...]] = {
     "push_up": (
         Measure("push_up", "sagging_hips", "body line", either_way,

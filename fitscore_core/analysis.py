@@ -23,7 +23,10 @@ Honest answers (issue 12):
   - **too little to judge** (scorers/coverage.py): a clip without the joints the exercise
     needs is refused with a message that says what to film;
   - **unknown**: when the chosen answer is "unknown", there is no score, no fault and no
-    comparison, only the skeleton and a note listing the exercises FitScore knows.
+    comparison, only the skeleton and a note listing the exercises FitScore knows. Besides
+    the models' own `unknown`, the skeleton can decide it (`chosen_by == "skeleton"`): hands
+    held still while the body travels up and down, feet and all (pose/hanging.py: pull-ups,
+    dips), unless the user chose the exercise.
 """
 
 import math
@@ -43,6 +46,7 @@ from fitscore_core.config import FEATURES, MODELS_DIR
 from fitscore_core.errors import FitScoreError
 from fitscore_core.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.features import ClipFeatures, normalize, resample
+from fitscore_core.pose.hanging import HANG_CONFIDENCE, HangReading, read_hanging
 from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.view import CameraView, estimate_view
@@ -121,7 +125,7 @@ class Analysis:
     attributions: dict[str, Attribution] = field(default_factory=dict)  # with_attributions
     view: CameraView = NO_VIEW                 # where the camera stood (pose/view.py)
     exercise: str = ""                         # the ONE exercise of the analysis, or "unknown"
-    chosen_by: str = "models"                  # "user" or "models"
+    chosen_by: str = "models"                  # "user", "models" or "skeleton" (pose/hanging.py)
     own_predictions: dict[str, ModelPrediction] = field(default_factory=dict)
     # each model's first answer, before it was asked about `exercise` (the same object when
     # it named `exercise` itself)
@@ -150,6 +154,15 @@ class Analysis:
         """"unknown" because the models together were not sure of what the surer one named."""
         return self.chosen_by == "models" and undecided(self.own_predictions or
                                                         self.predictions, self.exercise)
+
+    @property
+    def exercise_confidence(self) -> float:
+        """How sure FitScore is of its one answer: the models' joint confidence, or for an
+        `unknown` the skeleton decided (pose/hanging.py), that check's precision on fresh
+        synthetic clips (HANG_CONFIDENCE: the models were sure of some exercise)."""
+        if self.chosen_by == "skeleton":
+            return HANG_CONFIDENCE
+        return joint_confidence(self.own_predictions or self.predictions, self.exercise)
 
     @property
     def known(self) -> bool:
@@ -201,7 +214,7 @@ class Analysis:
                      "yaw_deg": number(self.view.yaw_deg, 1),
                      "confidence": self.view.confidence, "why": self.view.why},
             "exercise": self.exercise, "exercise_chosen_by": self.chosen_by,
-            "exercise_confidence": number(joint_confidence(own, self.exercise), 4),
+            "exercise_confidence": number(self.exercise_confidence, 4),
             "models": {name: {
                 "exercise": p.exercise,
                 "own_exercise": own[name].exercise if name in own else p.exercise,
@@ -265,7 +278,8 @@ def unfamiliar(own: dict[str, ModelPrediction]) -> list[str]:
     return [n for n, p in own.items() if p.unfamiliarity is not None and p.unfamiliarity > 1]
 
 
-def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -> str | None:
+def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool,
+                  hanging: HangReading | None = None) -> str | None:
     """A note in a trainer's words when a model's own answer is not the chosen exercise."""
     def thought(n: str, p: ModelPrediction) -> str:
         if n in unfamiliar(own):
@@ -274,9 +288,15 @@ def _disagreement(own: dict[str, ModelPrediction], chosen: str, by_user: bool) -
                 + ("none of the exercises it knows" if p.exercise == UNKNOWN
                    else f"a {words(p.exercise)}") + f" ({confidence(p):.0%})")
     others = {n: p for n, p in own.items() if p.exercise != chosen}
+    said = ", ".join(thought(n, p) for n, p in others.items())
+    if hanging is not None and hanging.hangs:
+        return ("The hands held still while the body travelled up and down, feet and all ("
+                f"{hanging.describe()}), as when hanging from a bar or working on dip bars: "
+                "none of the exercises FitScore knows"
+                + (f", although {said}" if others else "") + "; if it is one of them, choose "
+                "it yourself.")
     if not others:
         return None
-    said = ", ".join(thought(n, p) for n, p in others.items())
     what = ("none of the exercises FitScore knows" if chosen == UNKNOWN
             else f"a {words(chosen)}")
     if by_user:
@@ -328,7 +348,9 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                 raise FitScoreError(f"The {s.name} model does not know the exercise "
                                     f"{exercise!r}; it knows: {', '.join(known_exercises(s))}.")
     own = own_answers(model_features, scorers, seq.fps)
-    chosen = choose_exercise(own, exercise)
+    hanging = None if by_user else read_hanging(seq)
+    hangs = hanging is not None and hanging.hangs   # the skeleton says: no exercise we know
+    chosen = UNKNOWN if hangs else choose_exercise(own, exercise)
     notes = list(seq.notes)
     if chosen != UNKNOWN:
         check_coverage(seq, chosen, auto=not by_user, view=view.view)
@@ -349,7 +371,7 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                         reps=[replace(r, faults={f: v for f, v in r.faults.items()
                                                  if f not in hidden}) for r in p.reps])
         predictions[name], unjudged[name] = p, hidden
-    note = _disagreement(own, chosen, by_user)
+    note = _disagreement(own, chosen, by_user, hanging)
     if note:
         notes.append(note)
     if chosen == UNKNOWN:
@@ -369,7 +391,8 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
             notes.append(f"This clip was filmed {FILMED_FROM[view.view]}; to judge every "
                          f"{words(chosen)} fault, {RECOMMENDED[chosen].advice}.")
     result = Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
-                      exercise=chosen, chosen_by="user" if by_user else "models",
+                      exercise=chosen,
+                      chosen_by="user" if by_user else "skeleton" if hangs else "models",
                       own_predictions=own, unjudged=unjudged)
     if not result.known:
         return result

@@ -146,6 +146,8 @@ def cmd_bench(args) -> None:
         return cmd_bench_hostile(args)
     if args.what == "measured":
         return cmd_bench_measured(args)
+    if args.what == "hanging":
+        return cmd_bench_hanging(args)
     if args.what == "history":
         from fitscore_core.bench.history import bench_history, format_history
         return print(format_history(bench_history(models_dir=args.models)))
@@ -214,6 +216,17 @@ def cmd_bench_measured(args) -> None:
     real = Path(args.real) if args.real else DEFAULT_REAL
     print(format_ranking(with_progress(
         "real clips", "clip", lambda bar: rank_on_real(real, scorers, cache, progress=bar))))
+
+
+def cmd_bench_hanging(args) -> None:
+    """How often the hanging check fires: fresh synthetic clips, then the real clips."""
+    from fitscore_core.bench.hanging import format_hanging, hanging_on_real, hanging_on_synthetic
+    from fitscore_core.bench.real import DEFAULT_REAL
+    print(format_hanging(with_progress(
+        "synthetic clips", "clip", lambda bar: hanging_on_synthetic(n=args.n, progress=bar))))
+    real, cache = Path(args.real) if args.real else DEFAULT_REAL, pose_cache(args)
+    print(format_hanging(with_progress(
+        "real clips", "clip", lambda bar: hanging_on_real(real, cache, progress=bar))))
 
 
 def cmd_bench_upper_coco(args) -> None:
@@ -840,14 +853,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed: decode / pose / features, or the models; "
                        "real: the models on real clips")
     p.add_argument("what", nargs="?", choices=("pose", "models", "real", "upper-coco",
-                                               "measured", "hostile", "history", "batch"),
+                                               "measured", "hanging", "hostile", "history",
+                                               "batch"),
                    default="pose",
                    help="pose: decode / pose / features (default); models: scoring, "
                    "comparison and attribution speed of the trained models; real: the "
                    "models' figures on the real clips in ../shared/real; upper-coco: on "
                    "synthetic upper-body clips framed from the waist or knees up, as "
                    "COCO-18 JSON; measured: the measured faults' angles on synthetic reps, and "
-                   "how they rank real wrong push-ups; hostile: peak memory and CPU of "
+                   "how they rank real wrong push-ups; hanging: how often the hanging check "
+                   "(pull-ups, dips) fires on synthetic and real clips; hostile: peak memory "
+                   "and CPU of "
                    "every hostile input; "
                    "history: a client with 100 sessions' progress, and the session PDF; "
                    "batch: clips/min of 1 worker, --workers 2 and Ray on generated 10 s "
@@ -855,7 +871,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="hostile: build the inputs here (default: a temporary "
                    "folder)")
     p.add_argument("--frames", type=int, default=150, help="frames per clip")
-    p.add_argument("--n", type=int, default=800, help="upper-coco, measured: clips to generate")
+    p.add_argument("--n", type=int, default=800,
+                   help="upper-coco, measured, hanging: clips to generate")
     p.add_argument("--clips", type=int, default=20, help="batch: 10 s clips to score")
     p.add_argument("--clips-dir", default=None, help="batch: where the generated clips are "
                    "kept (default ~/.cache/fitscore/bench-batch)")

@@ -189,7 +189,8 @@ def _one_answer(own: dict[str, ModelPrediction], exercise: str, analysis: Analys
     the verdict's score (Analysis.score) and the most reps a model counted; without an
     analysis (the clip was refused), no score."""
     scored = analysis.predictions if analysis is not None else own
-    return ModelAnswer(exercise, joint_confidence(own, exercise),
+    return ModelAnswer(exercise, analysis.exercise_confidence if analysis is not None
+                       else joint_confidence(own, exercise),
                        analysis.score if analysis is not None else float("nan"),
                        max((len(p.reps) for p in scored.values()), default=0), expected)
 

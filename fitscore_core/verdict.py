@@ -352,6 +352,10 @@ def _cues(analysis: Analysis, reps: list[RepVerdict]) -> list[Cue]:
 
 def _disagreement(analysis: Analysis) -> str | None:
     ex = words(analysis.exercise) if analysis.known else "none of the exercises FitScore knows"
+    if analysis.chosen_by == "skeleton":
+        return ("The hands held still while the body travelled up and down, as when hanging "
+                "from a bar or on dip bars: none of the exercises FitScore knows, whatever the "
+                "models guessed. If it is one of them, choose it and analyse again.")
     if analysis.undecided:
         return ("The two models do not agree on the exercise and together are not sure of "
                 "any, so FitScore names none: if it is one of the exercises it knows, "

@@ -46,13 +46,19 @@ from fitscore_core.config import FEATURES, MODELS_DIR
 from fitscore_core.errors import FitScoreError
 from fitscore_core.fault_views import RECOMMENDED, unjudgeable, well_filmed
 from fitscore_core.features import ClipFeatures, normalize, resample
-from fitscore_core.pose.hanging import HANG_CONFIDENCE, HangReading, read_hanging
+from fitscore_core.pose.hanging import (
+    HANG_CONFIDENCE,
+    HangReading,
+    read_hanging,
+    shoulder_excursion,
+)
 from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
+from fitscore_core.scorers.reps import cut_reps
 from fitscore_core.scorers.scoring import (
     MIN_KNOWN_CONFIDENCE,
     UNKNOWN,
@@ -132,6 +138,9 @@ class Analysis:
     unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # per model: faults of `exercise` that cannot be judged from this camera view
     measured: tuple[MeasuredFault, ...] = ()   # faults read off the skeleton, per rep
+    # reps counted, without a score, on a clip the skeleton answered `unknown` (pull-ups,
+    # dips: pose/hanging.py): frames [start, end) of the source clip
+    counted_reps: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self):
         if not self.exercise and self.predictions:   # built by hand: the old property
@@ -238,6 +247,9 @@ class Analysis:
                                  "value": round(f.value, 1), "what": f.what,
                                  "severity": round(f.severity, 3), "points": round(f.points, 1)}
                                 for f in self.measured],
+            "counted_reps": [{"rep": i + 1, "start_frame": a, "end_frame": b,
+                              "start_s": round(a / seq.fps, 3), "end_s": round(b / seq.fps, 3)}
+                             for i, (a, b) in enumerate(self.counted_reps)],
         } | ({"comparison": self.comparison.to_json() | {
             "feedback": [{"text": f.text, "source": f.source, "fault": f.fault,
                           "joints": list(f.joints)} for f in self.feedback]}}
@@ -332,6 +344,11 @@ def own_answers(model_features: ClipFeatures, scorers: dict[str, Scorer], source
             for name, s in scorers.items()}
 
 
+def _hanging_reps(seq: PoseSequence) -> tuple[tuple[int, int], ...]:
+    """The reps of a pull-up or dip clip: each rise and fall of the shoulders."""
+    return tuple((r.start, r.end) for r in cut_reps(shoulder_excursion(seq), seq.fps))
+
+
 def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                      exercise: str | None = None) -> Analysis:
     """A cleaned PoseSequence -> the Analysis: the camera view, each model's own answer,
@@ -393,7 +410,8 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
     result = Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
                       exercise=chosen,
                       chosen_by="user" if by_user else "skeleton" if hangs else "models",
-                      own_predictions=own, unjudged=unjudged)
+                      own_predictions=own, unjudged=unjudged,
+                      counted_reps=_hanging_reps(seq) if hangs else ())
     if not result.known:
         return result
     spans = [(r.start, r.end) for r in result.reps]

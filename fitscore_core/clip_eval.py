@@ -192,7 +192,9 @@ def _one_answer(own: dict[str, ModelPrediction], exercise: str, analysis: Analys
     return ModelAnswer(exercise, analysis.exercise_confidence if analysis is not None
                        else joint_confidence(own, exercise),
                        analysis.score if analysis is not None else float("nan"),
-                       max((len(p.reps) for p in scored.values()), default=0), expected)
+                       max((len(p.reps) for p in scored.values()),
+                           default=0) or (len(analysis.counted_reps) if analysis else 0),
+                       expected)
 
 
 def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> ClipResult:

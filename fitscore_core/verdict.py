@@ -388,10 +388,13 @@ def make_verdict(analysis: Analysis) -> Verdict:
     details = model_details(analysis)
     disagreement = _disagreement(analysis)
     if not analysis.known:
-        return Verdict(analysis.exercise, "unknown", False, None, 0, (), (), (), None,
+        counted = len(analysis.counted_reps)
+        return Verdict(analysis.exercise, "unknown", False, None, counted, (), (), (), None,
                        disagreement, "This does not look like one of the exercises FitScore "
-                       "knows, so it gets no score. If it is one of them, choose it and "
-                       "analyse again.", details)
+                       "knows, so it gets no score"
+                       + (f" ({counted} rep{'' if counted == 1 else 's'} counted)"
+                          if counted else "")
+                       + ". If it is one of them, choose it and analyse again.", details)
     exercise = analysis.exercise
     reps = _reps(analysis)
     score = rounded(analysis.score)

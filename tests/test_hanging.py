@@ -15,6 +15,7 @@ from fitscore_core.pose.hanging import (
     MIN_TRUNK,
     MIN_UPRIGHT,
     read_hanging,
+    shoulder_excursion,
 )
 from fitscore_core.pose.skeletons import BODY_25
 from fitscore_core.verdict import make_verdict
@@ -93,3 +94,24 @@ def test_the_bench_counts_clips_read_as_hanging_and_the_precision():
     assert np.isnan(precision({"squat": (10, 0)}))
     text = format_hanging({"squat": (10, 1), "unknown": (10, 3)})
     assert "| squat | 10 | 1 (10%) |" in text and "precision" in text and "0.750" in text
+
+
+def test_the_reps_of_a_hanging_clip_are_counted_without_a_score(squat_sure):
+    seq = clip("hang_pull", {}, 0.0)                 # three pull-ups
+    a = analyze_sequence(seq, squat_sure)
+    assert len(a.counted_reps) == 3 and a.reps == []
+    assert all(0 <= s < e <= seq.n_frames for s, e in a.counted_reps)
+    assert [s for s, _ in a.counted_reps] == sorted(s for s, _ in a.counted_reps)
+    v = make_verdict(a)
+    assert v.rep_count == 3 and v.score is None and "3 reps counted" in v.headline
+    assert [r["rep"] for r in a.to_json()["counted_reps"]] == [1, 2, 3]
+    chosen = analyze_sequence(seq, squat_sure, exercise="squat")
+    assert chosen.counted_reps == ()                 # scored as the user's squat instead
+
+
+def test_no_rep_signal_without_the_shoulders():
+    seq = clip("hang_pull", {}, 0.0)
+    blind = seq.keypoints.copy()
+    blind[:, [BODY_25.joints.index("RShoulder"), BODY_25.joints.index("LShoulder")], 2] = 0.0
+    assert not shoulder_excursion(seq.with_keypoints(blind)).any()
+    assert shoulder_excursion(seq).max() > 0.5              # the shoulders travel, in trunks

@@ -111,7 +111,12 @@ def _middle_of_rest(excursion: np.ndarray, a: int, b: int, span: float) -> int:
 
 def segment_reps(values: np.ndarray, fps: float, exercise: str | None = None) -> list[Rep]:
     """Repetitions in a clip: [] when nothing moves enough to count as one."""
-    excursion = rep_signal(values, fps, exercise)
+    return cut_reps(rep_signal(values, fps, exercise), fps)
+
+
+def cut_reps(excursion: np.ndarray, fps: float) -> list[Rep]:
+    """(T,) excursion from rest (torso lengths, rising towards each rep's turning point) ->
+    its repetitions: [] when nothing moves enough to count as one."""
     if len(excursion) < 3:
         return []
     span = float(np.percentile(excursion, 97))    # robust range: one stray frame is no rep

@@ -405,8 +405,9 @@ def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],
                          f"angle ({view.view} view), so "
                          f"{'it is' if len(names) == 1 else 'they are'} not reported.")
         if not well_filmed(chosen, view.view):
-            notes.append(f"This clip was filmed {FILMED_FROM[view.view]}; to judge every "
-                         f"{words(chosen)} fault, {RECOMMENDED[chosen].advice}.")
+            rec = RECOMMENDED[chosen]
+            notes.append(f"This clip was filmed {FILMED_FROM[view.view]}; {rec.advice}, "
+                         f"{rec.purpose}.")
     result = Analysis(seq, features, model_features, predictions, tuple(notes), view=view,
                       exercise=chosen,
                       chosen_by="user" if by_user else "skeleton" if hangs else "models",

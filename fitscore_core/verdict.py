@@ -401,9 +401,9 @@ def make_verdict(analysis: Analysis) -> Verdict:
     view = analysis.view.view
     hidden = list(dict.fromkeys(f for h in analysis.unjudged.values() for f in h))
     unjudged = tuple(unjudged_sentence(exercise, f, view) for f in hidden)
-    filming = (None if well_filmed(exercise, view) or exercise not in RECOMMENDED
-               else RECOMMENDED[exercise].advice[0].upper() + RECOMMENDED[exercise].advice[1:]
-               + " to judge every fault.")
+    rec = RECOMMENDED.get(exercise)
+    filming = (None if well_filmed(exercise, view) or rec is None
+               else f"{rec.advice[0].upper()}{rec.advice[1:]}, {rec.purpose}.")
     name = words(exercise)
     reps_text = {0: "no complete rep found", 1: "1 rep"}.get(len(reps), f"{len(reps)} reps")
     scored = f"{score} / 100" if score is not None else "no score"

@@ -14,7 +14,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import fitscore_core.analysis as analysis_module
-from fitscore_core.analysis import analyze_sequence, with_attributions, with_reference
+from fitscore_core.analysis import analyze_sequence, with_attributions, with_reference, words
 from fitscore_core.batch import run_batch
 from fitscore_core.cli import format_analysis
 from fitscore_core.compare.feedback import write_feedback
@@ -80,16 +80,21 @@ def test_every_synthetic_fault_declares_the_views_it_can_be_judged_from():
         assert set(FAULT_VIEWS[exercise]) == set(model.fault_names), exercise
         for fault, views in FAULT_VIEWS[exercise].items():
             assert views and set(views) <= set(ALL), (exercise, fault)
-        # the recommended view judges every fault of the exercise
-        for view in RECOMMENDED[exercise].views:
-            assert all(judgeable(exercise, f, view) for f in model.fault_names)
+        # the recommended view judges every fault of the exercise but those it names
+        rec = RECOMMENDED[exercise]
+        for view in rec.views:
+            hidden = {f for f in model.fault_names if not judgeable(exercise, f, view)}
+            assert hidden == set(rec.not_shown), exercise
             assert well_filmed(exercise, view)
+        assert all(words(f) in rec.purpose for f in rec.not_shown)   # and says so
     assert not judgeable("squat", "knees_caving_in", "side")
     assert judgeable("squat", "knees_caving_in", "front")
     assert not judgeable("push_up", "sagging_hips", "front")
     assert judgeable("push_up", "sagging_hips", "side")
     assert not judgeable("bicep_curl", "elbows_flaring", "side")
     assert not well_filmed("bicep_curl", "side")
+    # push-ups: from the side (the pose holds there on real clips), not from a diagonal
+    assert well_filmed("push_up", "side") and not well_filmed("push_up", "diagonal")
     # a fault or exercise the table does not know, or an unknown view: judgeable
     assert judgeable("squat", "my_new_fault", "side")
     assert judgeable("kettlebell_swing", "hips_too_low", "front")
@@ -198,8 +203,8 @@ def test_a_side_view_sets_side_blind_faults_apart_and_feedback_never_mentions_th
         assert "insufficient_depth" in p.faults
     assert any("Knees caving in and asymmetric descent cannot be judged from this camera "
                "angle (side view)" in n for n in result.notes)
-    assert any(n.startswith("This clip was filmed from the side; to judge every squat "
-                            "fault, film from about 45°") for n in result.notes)
+    assert any(n.startswith("This clip was filmed from the side; film from about 45°")
+               and n.endswith(", to judge every fault.") for n in result.notes)
     data = result.to_json()
     assert data["models"]["cnn1d"]["unjudged_faults"] == ["knees_caving_in",
                                                           "asymmetric_descent"]

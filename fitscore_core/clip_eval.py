@@ -186,15 +186,15 @@ def _answer(own: ModelPrediction, scored: ModelPrediction | None, expected: str
 def _one_answer(own: dict[str, ModelPrediction], exercise: str, analysis: Analysis | None,
                 expected: str) -> ModelAnswer:
     """FitScore's one answer: the analysis' exercise, how sure both models are of it together,
-    the verdict's score (Analysis.score) and the most reps a model counted; without an
-    analysis (the clip was refused), no score."""
-    scored = analysis.predictions if analysis is not None else own
-    return ModelAnswer(exercise, analysis.exercise_confidence if analysis is not None
-                       else joint_confidence(own, exercise),
-                       analysis.score if analysis is not None else float("nan"),
-                       max((len(p.reps) for p in scored.values()),
-                           default=0) or (len(analysis.counted_reps) if analysis else 0),
-                       expected)
+    the verdict's score (Analysis.score) and the most reps a model counted (on a hanging
+    clip, those counted without a score); without an analysis (the clip was refused), no
+    score."""
+    if analysis is None:
+        return ModelAnswer(exercise, joint_confidence(own, exercise), float("nan"),
+                           max((len(p.reps) for p in own.values()), default=0), expected)
+    reps = max((len(p.reps) for p in analysis.predictions.values()), default=0)
+    return ModelAnswer(exercise, analysis.exercise_confidence, analysis.score,
+                       reps or len(analysis.counted_reps), expected)
 
 
 def evaluate_clip(row: EvalLabel, scorers: dict[str, Scorer], cache=None) -> ClipResult:

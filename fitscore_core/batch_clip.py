@@ -56,7 +56,7 @@ def score_clip(label: str, path: str | Path, scorers: dict, exercise: str | None
         for name, p in result.predictions.items():
             row[f"{name}_exercise"] = exercise or own[name]
             row[f"{name}_score"] = f"{p.score:.1f}" if math.isfinite(p.score) else ""
-        row["reps"] = len(result.predictions["cnn1d"].reps)
+        row["reps"] = len(result.predictions["cnn1d"].reps) or len(result.counted_reps)
         row["exercise"], row["view"] = result.exercise, result.view.view
         row |= verdict_columns(result)
     except FitScoreError as error:

@@ -115,3 +115,12 @@ def test_no_rep_signal_without_the_shoulders():
     blind[:, [BODY_25.joints.index("RShoulder"), BODY_25.joints.index("LShoulder")], 2] = 0.0
     assert not shoulder_excursion(seq.with_keypoints(blind)).any()
     assert shoulder_excursion(seq).max() > 0.5              # the shoulders travel, in trunks
+
+
+def test_a_batch_row_of_a_hanging_clip_is_unknown_with_its_reps(squat_sure, tmp_path):
+    from fitscore_core.batch_clip import score_clip
+    from fitscore_core.pose.openpose_json import write_openpose
+    write_openpose(clip("hang_pull", {}, 0.0), tmp_path / "pull_ups", "pull_ups")
+    row = score_clip("pull_ups", tmp_path / "pull_ups", squat_sure).row
+    assert row["exercise"] == "unknown" and row["unknown"] == "yes" and row["score"] == ""
+    assert row["reps"] == 3 and row["error"] == ""

@@ -20,7 +20,7 @@ The networks learned pull-ups and dips only as synthetic `unknown` movements, an
 ones (WorkoutTracker's, filmed from behind with the arms overhead, or small beside another
 person) they still name an exercise — a press, a squat — at over 80 %. The geometry is plain
 where the networks are not: of the exercises FitScore knows, only the squat and the lunge
-move the shoulders up and down by half a torso length or more, and in both the feet stay
+move the shoulders up and down by half a trunk length or more, and in both the feet stay
 planted (the hands may hold still: arms held forward in a squat); hanging or on bars, the
 hands hold still and the feet travel with the body. In a push-up the trunk lies flat
 (filmed from the head end it looks upright in 2D, but end-on: short against the hips').
@@ -43,7 +43,7 @@ MIN_UPRIGHT = 0.8         # ... in at least this share of the frames where it is
 MIN_TRUNK = 2.0           # ... and seen at least this many hip widths long (an upright trunk is
                           # ~3; a push-up filmed from the head end, its trunk end-on, reads
                           # "upright" in 2D at 1.1-1.7)
-MIN_TRAVEL = 0.5          # the shoulders travel up and down at least this many torso lengths
+MIN_TRAVEL = 0.5          # the shoulders travel up and down at least this many trunk lengths
 MAX_HANDS_SHARE = 0.5     # ... and the hands less than this share of the shoulders' travel,
 MIN_FEET_SHARE = 0.5      # ... while the feet (or knees) travel with them, at least this share
 MIN_FRAMES = 10
@@ -56,8 +56,8 @@ HANG_CONFIDENCE = 0.96
 class HangReading:
     """What the skeleton shows: the share of frames with the trunk upright, the trunk's
     length in hip widths (medians), the shoulders' vertical travel in trunk lengths (5th to
-    95th percentile), and the hands' travel over the shoulders' (NaN where too few frames
-    show the joints)."""
+    95th percentile), and the hands' and the feet's (else the knees') travel over the
+    shoulders' (NaN where too few frames show the joints)."""
 
     upright: float
     trunk: float

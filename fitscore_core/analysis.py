@@ -50,7 +50,7 @@ from fitscore_core.pose.hanging import (
     HANG_CONFIDENCE,
     HangReading,
     read_hanging,
-    shoulder_excursion,
+    shoulder_height,
 )
 from fitscore_core.pose.inputs import Progress, load_sequence
 from fitscore_core.pose.sequence import PoseSequence
@@ -58,7 +58,7 @@ from fitscore_core.pose.view import CameraView, estimate_view
 from fitscore_core.scorers.attribution import Attribution, attribute
 from fitscore_core.scorers.checkpoints import Scorer, load_scorer
 from fitscore_core.scorers.coverage import check_coverage
-from fitscore_core.scorers.reps import cut_reps
+from fitscore_core.scorers.reps import cut_reps, excursion_from_rest
 from fitscore_core.scorers.scoring import (
     MIN_KNOWN_CONFIDENCE,
     UNKNOWN,
@@ -346,7 +346,8 @@ def own_answers(model_features: ClipFeatures, scorers: dict[str, Scorer], source
 
 def _hanging_reps(seq: PoseSequence) -> tuple[tuple[int, int], ...]:
     """The reps of a pull-up or dip clip: each rise and fall of the shoulders."""
-    return tuple((r.start, r.end) for r in cut_reps(shoulder_excursion(seq), seq.fps))
+    excursion = excursion_from_rest(shoulder_height(seq), seq.fps)
+    return tuple((r.start, r.end) for r in cut_reps(excursion, seq.fps))
 
 
 def analyze_sequence(seq: PoseSequence, scorers: dict[str, Scorer],

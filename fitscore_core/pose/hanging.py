@@ -31,7 +31,6 @@ out), on the joints the camera saw.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from fitscore_core.pose.sequence import PoseSequence
 from fitscore_core.pose.skeletons import BODY_25
@@ -114,11 +113,11 @@ def _travel(y: np.ndarray) -> np.float64:
     return np.percentile(y, 95) - np.percentile(y, 5)   # numpy's: 0 / 0 gives NaN
 
 
-def shoulder_excursion(seq: PoseSequence) -> np.ndarray:
-    """(T,) how far the shoulders are from where they rested in the clip's first 0.3 s, up or
-    down, in trunk lengths, lightly smoothed: the rep signal of a pull-up or a dip (the body
-    travels, the hands hold still), for scorers/reps.cut_reps. Zeros when the shoulders or
-    the trunk are seen in too few frames."""
+def shoulder_height(seq: PoseSequence) -> np.ndarray:
+    """(T,) the shoulders' height in trunk lengths (image y, down; unseen frames
+    interpolated): the rep signal of a pull-up or a dip, where the body travels and the hands
+    hold still (scorers/reps.excursion_from_rest). Zeros when the shoulders or the trunk are
+    seen in too few frames."""
     xy, seen = seq.keypoints[..., :2].astype(np.float64), seen_mask(seq)
     y = _joint(xy, seen, "RShoulder", "LShoulder")[:, 1]
     trunk = np.hypot(*(_joint(xy, seen, "Neck") - _joint(xy, seen, "MidHip")).T)
@@ -126,9 +125,4 @@ def shoulder_excursion(seq: PoseSequence) -> np.ndarray:
     if ok.sum() < MIN_FRAMES or np.isfinite(trunk).sum() < MIN_FRAMES:
         return np.zeros(seq.n_frames)
     t = np.arange(seq.n_frames)
-    y = np.interp(t, t[ok], y[ok]) / np.nanmedian(trunk)
-    window = max(5, round(0.25 * seq.fps) | 1)
-    if window <= len(y):
-        y = savgol_filter(y, window, 2)
-    excursion = np.abs(y - np.median(y[: max(1, round(0.3 * seq.fps))]))
-    return excursion - np.percentile(excursion, 5)
+    return np.interp(t, t[ok], y[ok]) / np.nanmedian(trunk)

@@ -95,8 +95,19 @@ def rep_signal(values: np.ndarray, fps: float, exercise: str | None = None) -> n
     if turn is not None and np.dot(signal, turn - turn.mean()) < 0:
         signal = -signal
     elif turn is None:   # no prior: the clip starts at rest
-        rest = np.median(signal[: max(1, round(0.3 * fps))])
-        signal = np.abs(signal - rest)
+        return excursion_from_rest(signal, fps)
+    return _smoothed(signal, fps)
+
+
+def excursion_from_rest(position: np.ndarray, fps: float) -> np.ndarray:
+    """(T,) position (torso lengths) -> how far it is from where it rested in the clip's
+    first 0.3 s, either way, lightly smoothed: a rep signal with no prior on the rep's
+    direction (a pull-up's shoulders rise from rest, a dip's sink)."""
+    rest = np.median(position[: max(1, round(0.3 * fps))])
+    return _smoothed(np.abs(position - rest), fps)
+
+
+def _smoothed(signal: np.ndarray, fps: float) -> np.ndarray:
     window = min(len(signal) - (1 - len(signal) % 2), max(5, round(0.25 * fps) | 1))
     if window >= 5:
         signal = savgol_filter(signal, window, 2)

@@ -354,8 +354,7 @@ def _disagreement(analysis: Analysis) -> str | None:
     ex = words(analysis.exercise) if analysis.known else "none of the exercises FitScore knows"
     if analysis.chosen_by == "skeleton":
         return ("The hands held still while the body travelled up and down, as when hanging "
-                "from a bar or on dip bars: none of the exercises FitScore knows, whatever the "
-                "models guessed. If it is one of them, choose it and analyse again.")
+                "from a bar or on dip bars, whatever the models guessed.")
     if analysis.undecided:
         return ("The two models do not agree on the exercise and together are not sure of "
                 "any, so FitScore names none: if it is one of the exercises it knows, "
@@ -389,12 +388,17 @@ def make_verdict(analysis: Analysis) -> Verdict:
     disagreement = _disagreement(analysis)
     if not analysis.known:
         counted = len(analysis.counted_reps)
+        hangs = analysis.chosen_by == "skeleton"
+        what = ("This looks like pull-ups or dips, which FitScore does not score" if hangs
+                else "This does not look like one of the exercises FitScore knows, so it gets "
+                "no score")
         return Verdict(analysis.exercise, "unknown", False, None, counted, (), (), (), None,
-                       disagreement, "This does not look like one of the exercises FitScore "
-                       "knows, so it gets no score"
+                       disagreement, what
                        + (f" ({counted} rep{'' if counted == 1 else 's'} counted)"
                           if counted else "")
-                       + ". If it is one of them, choose it and analyse again.", details)
+                       + (". If it is one of FitScore's exercises" if hangs
+                          else ". If it is one of them")
+                       + ", choose it and analyse again.", details)
     exercise = analysis.exercise
     reps = _reps(analysis)
     score = rounded(analysis.score)
